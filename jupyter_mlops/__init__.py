@@ -1,0 +1,56 @@
+"""jupyter-mlops: experiment tracking, datasets, drift, registry, pipelines and serving in Jupyter.
+
+A handful of verbs live here; everything lands in one store (a DuckDB file plus a
+content-addressed artifact folder) that every process shares and plain SQL can query.
+
+>>> import jupyter_mlops as ml
+>>> with ml.start_run("baseline", experiment="iris"):       # doctest: +SKIP
+...     ml.log_param("C", 1.0)
+...     ml.log_metric("accuracy", 0.95)
+>>> ml.search_runs("iris", where="metrics.accuracy > 0.9")   # doctest: +SKIP
+"""
+
+from ._version import __version__
+from .errors import AlreadyExists, InvalidInput, MlopsError, NotFound, StoreBusy
+from .tracking.log import (
+    log_artifact,
+    log_dict,
+    log_figure,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    log_text,
+    set_tag,
+    set_tags,
+)
+from .tracking.runs import active_run, end_run, set_experiment, start_run
+from .tracking.search import (
+    delete_run,
+    get_run,
+    list_experiments,
+    metric_history,
+    restore_run,
+    search_runs,
+)
+
+
+def sql(query: str, params=None):
+    """Run a read-only SQL query over the store's tables; return a pandas DataFrame.
+
+    >>> sql("SELECT run_name, value FROM latest_metrics JOIN runs USING (run_id) WHERE key = 'acc'")  # doctest: +SKIP
+    """
+    from .store import open_store
+
+    return open_store().sql(query, params)
+
+
+__all__ = [
+    "__version__",
+    "set_experiment", "start_run", "end_run", "active_run",
+    "log_param", "log_params", "log_metric", "log_metrics", "set_tag", "set_tags",
+    "log_artifact", "log_text", "log_dict", "log_figure",
+    "get_run", "search_runs", "metric_history", "list_experiments", "delete_run", "restore_run",
+    "sql",
+    "MlopsError", "InvalidInput", "NotFound", "AlreadyExists", "StoreBusy",
+]

@@ -1,0 +1,150 @@
+"""The ``jupyter-mlops`` command (also ``jupyter mlops``): each command wraps one core call.
+
+Core errors become one line on stderr and exit status 2; nothing prints a traceback.
+
+    $ jupyter-mlops runs --where "metrics.acc > 0.9" --order-by "metrics.acc DESC"
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .errors import MlopsError
+
+
+class _CoreErrors(click.Group):
+    """Turns every core error into ``Error: <message>`` and exit status 2, in one place."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MlopsError as e:
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(2)
+
+
+def _show(frame, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif frame.empty:
+        click.echo("(no rows)")
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_colwidth", 40, "display.width", 200):
+            click.echo(frame.to_string(index=False))
+
+
+_format = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+
+
+@click.group(cls=_CoreErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="jupyter-mlops")
+def main():
+    """jupyter-mlops: track, version, monitor and serve models from Jupyter.
+
+    The store is $MLOPS_HOME, else the nearest .mlops/ folder at or above the current one.
+    """
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def info(as_json):
+    """Show where the store is, its schema version, row counts and sizes."""
+    from .store import open_store
+    from .store.maintenance import store_info
+
+    summary = store_info(open_store())
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"store:    {summary['home']}")
+    click.echo(f"database: {summary['database']} (schema version {summary['schema_version']})")
+    sizes = summary["bytes"]
+    click.echo(f"sizes:    database {_human(sizes['database'])}, artifacts {_human(sizes['artifacts'])} "
+               f"in {summary['blobs']} blobs, spool {_human(sizes['spool'])}")
+    click.echo("rows:")
+    for table, count in summary["tables"].items():
+        click.echo(f"  {table:<18} {count:>10,}")
+
+
+def _human(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+
+
+@main.command()
+@click.option("-e", "--experiment", multiple=True, help="Only these experiments (repeatable).")
+@click.option("-w", "--where", help="Filter, e.g. \"metrics.acc > 0.9 AND params.model = 'rf'\".")
+@click.option("-o", "--order-by", help="Sort, e.g. \"metrics.acc DESC\".")
+@click.option("-n", "--max-results", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--deleted", is_flag=True, help="Include deleted runs.")
+@_format
+def runs(experiment, where, order_by, max_results, deleted, fmt):
+    """List and search runs, newest first."""
+    from .tracking.search import search_runs
+
+    frame = search_runs(list(experiment) or None, where, order_by, max_results, include_deleted=deleted)
+    if fmt == "table" and not frame.empty:
+        frame = frame.assign(run_id=frame["run_id"].str.slice(0, 8))
+    _show(frame, fmt)
+
+
+@main.command()
+@click.argument("query")
+@_format
+def sql(query, fmt):
+    """Run a read-only SQL query over the store's tables (see README for the schema)."""
+    from .store import open_store
+
+    _show(open_store().sql(query), fmt)
+
+
+@main.command()
+@click.option("--older-than", type=click.FloatRange(min=0), help="Only runs deleted more than this many days ago.")
+def gc(older_than):
+    """Purge deleted runs and remove artifacts nothing references any more."""
+    from .store import open_store
+    from .store.maintenance import gc as collect
+
+    report = collect(open_store(), older_than)
+    click.echo(f"purged {report.runs_purged} deleted runs, removed {report.blobs_removed} blobs, "
+               f"freed {_human(report.bytes_freed)}")
+
+
+@main.command()
+@click.argument("run")
+def delete(run):
+    """Mark RUN deleted (undo with restore until gc runs)."""
+    from .tracking.search import delete_run
+
+    click.echo(f"deleted run {delete_run(run)}")
+
+
+@main.command()
+@click.argument("run")
+def restore(run):
+    """Restore a deleted RUN."""
+    from .tracking.search import restore_run
+
+    click.echo(f"restored run {restore_run(run)}")
+
+
+@main.command()
+@_format
+def experiments(fmt):
+    """List experiments with their run counts."""
+    from .tracking.search import list_experiments
+
+    _show(list_experiments(), fmt)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""Reading runs back: get_run, search_runs, metric_history, experiments, delete/restore.
+
+Every read folds pending spool records first, so a value logged by any process is visible to
+the next read anywhere.
+
+>>> search_runs(where="metrics.acc > 0.9 AND params.model = 'rf'", order_by="metrics.acc DESC")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..errors import InvalidInput, NotFound, closest
+from ..store import open_store
+from .filters import compile_search
+
+BASE_COLUMNS = ["run_id", "experiment", "run_name", "status", "start_time", "end_time", "parent_run_id", "user"]
+_FROM = "runs r JOIN experiments e ON e.experiment_id = r.experiment_id"
+
+
+@dataclass
+class RunRecord:
+    """A run as stored: attributes plus its params, latest metrics, tags and artifacts."""
+
+    run_id: str
+    experiment: str
+    name: str
+    status: str
+    start_time: datetime
+    end_time: datetime | None
+    parent_run_id: str | None
+    user: str | None
+    host: str | None
+    error: str | None
+    deleted: bool
+    params: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    tags: dict = field(default_factory=dict)
+    artifacts: list = field(default_factory=list)
+
+
+def resolve_run_id(con, ref: str) -> str:
+    """Accept a full run id, a unique prefix of at least 4 characters, or a unique run name."""
+    if not isinstance(ref, str) or not ref:
+        raise InvalidInput(f"a run is named by its id, a unique id prefix or its name; got {ref!r}")
+    if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [ref]).fetchone():
+        return ref
+    matches = []
+    if len(ref) >= 4:
+        matches = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE starts_with(run_id, ?) LIMIT 3", [ref.lower()]).fetchall()]
+    if not matches:
+        matches = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE run_name = ? LIMIT 3", [ref]).fetchall()]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise InvalidInput(f"{ref!r} matches several runs ({', '.join(m[:8] for m in matches)}...); give more of the run id")
+    names = [r[0] for r in con.execute("SELECT run_name FROM runs ORDER BY start_time DESC LIMIT 500").fetchall()]
+    raise NotFound(f"no run {ref!r}{closest(ref, names)}; list runs with search_runs() or `jupyter-mlops runs`")
+
+
+def get_run(run: str) -> RunRecord:
+    """Return one run with its params, latest metrics, tags and artifact list.
+
+    >>> get_run("3fa2c1d9").metrics["acc"]     # doctest: +SKIP
+    0.91
+    """
+    with open_store().connect() as con:
+        run_id = resolve_run_id(con, run)
+        row = con.execute(
+            f"""SELECT r.run_id, e.name, r.run_name, r.status, r.start_time, r.end_time, r.parent_run_id,
+                       r.user_name, r.host, r.error, r.deleted_at IS NOT NULL
+                FROM {_FROM} WHERE r.run_id = ?""",
+            [run_id],
+        ).fetchone()
+        pairs = lambda table: dict(con.execute(f"SELECT key, value FROM {table} WHERE run_id = ? ORDER BY key", [run_id]).fetchall())  # noqa: E731
+        artifacts = con.execute(
+            "SELECT path, size, sha256 FROM artifacts WHERE run_id = ? ORDER BY path", [run_id]
+        ).fetchall()
+        return RunRecord(
+            *row,
+            params=pairs("params"),
+            metrics=pairs("latest_metrics"),
+            tags=pairs("tags"),
+            artifacts=[{"path": p, "size": s, "sha256": h} for p, s, h in artifacts],
+        )
+
+
+def search_runs(
+    experiment: str | list[str] | None = None,
+    where: str | None = None,
+    order_by: str | list[str] | None = None,
+    max_results: int | None = 1000,
+    include_deleted: bool = False,
+):
+    """Find runs; return a pandas DataFrame, one row per run, newest first unless ordered.
+
+    Columns: ``run_id, experiment, run_name, status, start_time, end_time, parent_run_id, user``,
+    then ``params.<key>``, ``metrics.<key>`` (latest value) and ``tags.<key>``. ``where`` is the
+    filter language of ``jupyter_mlops.tracking.filters`` (AND/OR/NOT, comparisons, LIKE, IN);
+    ``experiment`` is a name or list of names (default: all experiments).
+
+    >>> search_runs("churn", where="metrics.auc > 0.8", order_by="metrics.auc DESC", max_results=5)  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    if max_results is not None and (not isinstance(max_results, int) or max_results < 1):
+        raise InvalidInput(f"max_results must be a positive whole number or None, got {max_results!r}")
+    query = compile_search(where, order_by)
+    join_sql, params = query.join_sql()
+    conditions = [query.where_sql]
+    params = params + list(query.where_params)
+    if not include_deleted:
+        conditions.append("r.deleted_at IS NULL")
+    if experiment is not None:
+        conditions.append("e.name IN (SELECT unnest(?))")
+        params.append([experiment] if isinstance(experiment, str) else list(experiment))
+    order = ", ".join(p for p in (query.order_sql, "r.start_time DESC, r.run_id") if p)
+    limit = "" if max_results is None else f"LIMIT {int(max_results)}"
+    with open_store().connect() as con:
+        if experiment is not None:
+            _check_experiments(con, params[-1])
+        page = con.execute(
+            f"""SELECT r.run_id, e.name AS experiment, r.run_name, r.status, r.start_time, r.end_time,
+                       r.parent_run_id, r.user_name AS "user"
+                FROM {_FROM} {join_sql} WHERE {' AND '.join(conditions)} ORDER BY {order} {limit}""",
+            params,
+        ).df()
+        ids = page["run_id"].tolist()
+        wide = [page]
+        for table, prefix in (("params", "params."), ("latest_metrics", "metrics."), ("tags", "tags.")):
+            long = con.execute(
+                f"SELECT run_id, key, value FROM {table} WHERE run_id IN (SELECT unnest(?))", [ids]
+            ).df()
+            if len(long):
+                pivot = long.pivot(index="run_id", columns="key", values="value")
+                pivot = pivot.reindex(index=ids, columns=sorted(pivot.columns))
+                pivot.columns = [prefix + c for c in pivot.columns]
+                wide.append(pivot.reset_index(drop=True))
+    return pd.concat(wide, axis=1) if len(wide) > 1 else page
+
+
+def _check_experiments(con, names: list) -> None:
+    known = [r[0] for r in con.execute("SELECT name FROM experiments").fetchall()]
+    for name in names:
+        if name not in known:
+            raise NotFound(f"no experiment {name!r}{closest(name, known)}; known: {', '.join(sorted(known)[:10]) or 'none yet'}")
+
+
+def metric_history(run: str, key: str):
+    """Every value of one metric of one run; return a DataFrame ``step, value, timestamp``.
+
+    >>> metric_history("3fa2c1d9", "loss").plot(x="step", y="value")   # doctest: +SKIP
+    """
+    with open_store().connect() as con:
+        run_id = resolve_run_id(con, run)
+        frame = con.execute(
+            "SELECT step, value, timestamp FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp",
+            [run_id, key],
+        ).df()
+        if frame.empty:
+            keys = [r[0] for r in con.execute("SELECT key FROM latest_metrics WHERE run_id = ?", [run_id]).fetchall()]
+            raise NotFound(f"run {run_id[:8]} has no metric {key!r}{closest(key, keys)}; it has: {', '.join(sorted(keys)) or 'none'}")
+        return frame
+
+
+def list_experiments():
+    """All experiments with their run counts; return a DataFrame.
+
+    >>> list_experiments()[["name", "runs"]]     # doctest: +SKIP
+    """
+    with open_store().connect() as con:
+        return con.execute(
+            """SELECT e.experiment_id, e.name, e.created_at,
+                      count(r.run_id) FILTER (WHERE r.deleted_at IS NULL) AS runs, max(r.start_time) AS last_run
+               FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.experiment_id
+               GROUP BY ALL ORDER BY e.experiment_id"""
+        ).df()
+
+
+def _set_deleted(run: str, deleted: bool) -> str:
+    with open_store().connect() as con:
+        run_id = resolve_run_id(con, run)
+        value = "(now() AT TIME ZONE 'UTC')" if deleted else "NULL"
+        con.execute(f"UPDATE runs SET deleted_at = {value} WHERE run_id = ?", [run_id])
+        return run_id
+
+
+def delete_run(run: str) -> str:
+    """Mark a run deleted (hidden from searches; ``gc`` purges it); return its id.
+
+    >>> delete_run("3fa2c1d9")    # doctest: +SKIP
+    """
+    return _set_deleted(run, True)
+
+
+def restore_run(run: str) -> str:
+    """Undo ``delete_run`` (possible until ``gc`` runs); return the run id."""
+    return _set_deleted(run, False)
