@@ -43,6 +43,8 @@ Missing keys: a comparison against a key the run does not have is false, and NOT
 complement: ``tags.env != 'prod'`` skips untagged runs, ``NOT tags.env = 'prod'`` keeps them;
 ``tags.env IS NULL`` finds them.
 
+Limits: 10,000 characters, 64 nested parentheses/NOTs, 64 distinct metric/param/tag keys.
+``where_sql`` is always one self-contained term, safe to AND with the caller's own conditions.
 Every bad input raises :class:`~jupyter_mlops.errors.InvalidFilter` whose first line names
 the token and its 1-based column, followed by the filter and a caret line.
 """
@@ -205,8 +207,7 @@ def _tokenize(text: str, what: str) -> list[_Tok]:
                         j += 1
                     key = text[k:j]
                 if not key:
-                    hint = "quote odd keys: metrics.`my key`"
-                    raise _fail(text, what, i, k, f"missing key after '{word}.'", hint)
+                    raise _fail(text, what, i, k, f"missing key after '{word}.'", "quote odd keys: metrics.`my key`")
                 toks.append(_Tok("FIELD", (word, key, k), i, j))
             elif word.upper() in _KEYWORDS:
                 toks.append(_Tok("KW", word.upper(), i, j))
@@ -315,8 +316,7 @@ class _Parser:
                 raise self.fail(op, f"{op.value} cannot be used on {f.label}", hint)
             vtok, value = self.value()
             if not isinstance(value, str):
-                problem = f"{op.value} needs a quoted pattern, not {self.src(vtok)}"
-                raise self.fail(vtok, problem, "e.g. 'resnet%'")
+                raise self.fail(vtok, f"{op.value} needs a quoted pattern, not {self.src(vtok)}", "e.g. 'resnet%'")
             self.params.append(value)
             return f"{f.sql} {neg}{op.value} ?"
         if op.kind == "KW" and op.value == "IN":
@@ -327,13 +327,11 @@ class _Parser:
             while not rhs or self.accept("PUNCT", ","):
                 vtok, value = self.value()
                 if rhs and type(value) is not type(first):
-                    problem = f"IN list value {self.src(vtok)} differs in type from the first"
-                    raise self.fail(vtok, problem)
+                    raise self.fail(vtok, f"IN list value {self.src(vtok)} differs in type from the first")
                 first = value
                 lhs, r = self.operand(f, vtok, value)
                 rhs.append(r)
-            hint = f"expected ',' or ')' to close the IN list opened at column {start.pos + 1}"
-            self.expect("PUNCT", ")", hint)
+            self.expect("PUNCT", ")", f"expected ',' or ')' to close the IN list opened at column {start.pos + 1}")
             return f"{lhs} {neg}IN ({', '.join(rhs)})"
         if op.kind == "KW" and op.value == "IS":
             is_not = "NOT " if self.accept("KW", "NOT") else ""

@@ -1,0 +1,138 @@
+"""Shared pieces of the benchmark suite: the Row a module reports, formatting, child processes.
+
+A benchmark module (``benchmarks/bench_<name>.py``) exposes ``run(quick: bool) -> list[Row]``.
+Each side of a comparison runs in its own child process (``run_side``) so imports, caches and
+global state of one library never affect the other; the child prints one JSON object on its
+last stdout line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+# Keep peers quiet and offline: no telemetry, no progress bars, no async logging.
+QUIET_ENV = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "true",
+    "MLFLOW_ENABLE_ASYNC_LOGGING": "false",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
+@dataclass
+class Row:
+    """One figure: our time and the peer's, in seconds (per unit when ``per`` is set)."""
+
+    figure: str
+    ours: float
+    peer_name: str
+    peer: float | None
+    target: float | None
+    per: str = ""  # unit suffix, e.g. "run" -> "1.2 ms/run"
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.peer is None or not self.ours:
+            return None
+        return self.peer / self.ours
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.target is None else self.ours <= self.target
+
+
+def fmt_time(seconds: float | None, per: str = "") -> str:
+    """Human units: 7.2 µs, 48 ms, 1.3 s (three significant figures at most)."""
+    if seconds is None:
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale or unit == "ns":
+            value = seconds / scale
+            break
+    text = f"{value:.3g}" if value < 1000 else f"{value:,.0f}"
+    return f"{text} {unit}" + (f"/{per}" if per else "")
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.2g}x"
+
+
+def markdown_table(rows: list[Row]) -> str:
+    """The result table, plus numbered notes for rows that carry one."""
+    peer_names = sorted({r.peer_name for r in rows if r.peer_name}) or ["peer"]
+    lines = [
+        f"| figure | jupyter-mlops | {' / '.join(peer_names)} | ratio (peer/ours) | target | met |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    notes = []
+    for row in rows:
+        figure = row.figure
+        if row.note:
+            notes.append(row.note)
+            figure += f" [{len(notes)}]"
+        met = {True: "yes", False: "**no**", None: "—"}[row.met]
+        target = "—" if row.target is None else "≤ " + fmt_time(row.target, row.per)
+        lines.append(
+            f"| {figure} | {fmt_time(row.ours, row.per)} | {fmt_time(row.peer, row.per)} "
+            f"| {fmt_ratio(row.ratio)} | {target} | {met} |"
+        )
+    if notes:
+        lines.append("")
+        lines.extend(f"[{i}] {note}" for i, note in enumerate(notes, 1))
+    return "\n".join(lines)
+
+
+def median_of(fn, repeat: int) -> float:
+    """Median wall time in seconds of ``repeat`` calls of ``fn()``."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+@contextmanager
+def temp_dir(prefix: str):
+    """A scratch folder that is removed however the block ends."""
+    path = tempfile.mkdtemp(prefix=f"bench-{prefix}-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def run_side(
+    script: str, side: str, sizes: dict, env: dict | None = None, cwd: str | None = None, timeout: float = 3600
+) -> dict:
+    """Run ``python <script> <side> '<sizes json>'`` in a child process; return its JSON result."""
+    child_env = {**os.environ, **QUIET_ENV, **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, script, side, json.dumps(sizes)],
+        capture_output=True, text=True, env=child_env, cwd=cwd, timeout=timeout,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{os.path.basename(script)} {side} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    lines = proc.stdout.strip().splitlines()
+    if not lines:
+        raise RuntimeError(f"{os.path.basename(script)} {side} printed nothing:\n{proc.stderr[-4000:]}")
+    return json.loads(lines[-1])
+
+
+def side_main(sides: dict) -> None:
+    """Entry point of a child process: ``sides[name](sizes) -> dict`` printed as JSON."""
+    name, sizes = sys.argv[1], json.loads(sys.argv[2])
+    result = sides[name](sizes)
+    sys.stdout.write("\n" + json.dumps(result) + "\n")

@@ -1,0 +1,41 @@
+"""Shared fixtures: every test gets its own real store in a temp folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A fresh store folder, made the current store through MLOPS_HOME; state reset afterwards."""
+    from jupyter_mlops.store import database
+    from jupyter_mlops.tracking import runs
+
+    store_home = (tmp_path / "store").absolute()
+    monkeypatch.setenv("MLOPS_HOME", str(store_home))
+    monkeypatch.delenv("MLOPS_EXPERIMENT", raising=False)
+    monkeypatch.delenv("MLOPS_PARENT_RUN_ID", raising=False)
+    yield store_home
+    while runs._stack:
+        runs._stack[-1].end("finished")
+    runs._experiment = None
+    store = database._STORES.pop(store_home, None)
+    if store is not None:
+        store.close_writer()
+
+
+def python_code(code: str, home: Path, *, wait: bool = True, **kwargs):
+    """Run ``code`` in a real child Python process logging into the store at ``home``."""
+    env = {**os.environ, "MLOPS_HOME": str(home)}
+    args = [sys.executable, "-c", textwrap.dedent(code)]
+    if wait:
+        return subprocess.run(args, env=env, capture_output=True, text=True, timeout=240, **kwargs)
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
