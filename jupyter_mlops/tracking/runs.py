@@ -48,6 +48,8 @@ _USER = _user()
 _stack: list["ActiveRun"] = []
 _stack_lock = threading.RLock()
 _experiment: str | None = None
+_start_hooks: list = []  # hook(run) after a run starts: environment capture, notebook context...
+_end_hooks: list = []  # hook(run) after a run ends
 
 
 def now_ms() -> int:
@@ -78,6 +80,7 @@ class ActiveRun:
         self._write = store.writer.write
         self._steps: dict[str, int] = {}
         self._params: dict[str, str] = {}
+        self._listeners: list = []
 
     def __repr__(self) -> str:
         return f"<ActiveRun {self.name!r} {self.run_id[:8]} in {self.experiment!r}: {self.status}>"
@@ -105,6 +108,15 @@ class ActiveRun:
             step = step_value(step)
         self._steps[key] = step + 1
         self._write(["m", self.run_id, key, value, step, now_ms() if timestamp is None else int(timestamp)])
+        for listener in self._listeners:
+            listener(self, key, value, step)
+
+    def add_listener(self, listener) -> None:
+        """Call ``listener(run, key, value, step)`` after each metric is logged (e.g. a live chart).
+
+        >>> run.add_listener(lambda run, key, value, step: print(key, value))   # doctest: +SKIP
+        """
+        self._listeners.append(listener)
 
     def log_metrics(self, metrics: dict, step: int | None = None, timestamp: int | None = None) -> None:
         """Log several metrics at the same step."""
@@ -218,6 +230,8 @@ class ActiveRun:
     def _finish(self, status: str, error: str | None) -> None:
         self.status = status
         self._write(["end", self.run_id, status, now_ms(), error])
+        for hook in list(_end_hooks):
+            hook(self)
 
 
 def _as_dict(what: str, value) -> dict:
@@ -299,6 +313,8 @@ def start_run(
         _stack.append(run)
     if tags:
         run.set_tags(tags)
+    for hook in list(_start_hooks):
+        hook(run)
     return run
 
 
