@@ -24,6 +24,7 @@ from .tracking.log import (
     set_tag,
     set_tags,
 )
+from .tracking import environment as _environment  # noqa: F401  (registers run-context capture)
 from .tracking.runs import active_run, end_run, set_experiment, start_run
 from .tracking.search import (
     delete_run,

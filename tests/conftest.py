@@ -23,6 +23,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("MLOPS_HOME", str(store_home))
     monkeypatch.delenv("MLOPS_EXPERIMENT", raising=False)
     monkeypatch.delenv("MLOPS_PARENT_RUN_ID", raising=False)
+    monkeypatch.setenv("MLOPS_CAPTURE", "0")  # exact-content tests; capture has its own tests
     yield store_home
     while runs._stack:
         runs._stack[-1].end("finished")
@@ -32,9 +33,9 @@ def home(tmp_path, monkeypatch):
         store.close_writer()
 
 
-def python_code(code: str, home: Path, *, wait: bool = True, **kwargs):
+def python_code(code: str, home: Path, *, wait: bool = True, env: dict | None = None, **kwargs):
     """Run ``code`` in a real child Python process logging into the store at ``home``."""
-    env = {**os.environ, "MLOPS_HOME": str(home)}
+    env = {**os.environ, "MLOPS_HOME": str(home), **(env or {})}
     args = [sys.executable, "-c", textwrap.dedent(code)]
     if wait:
         return subprocess.run(args, env=env, capture_output=True, text=True, timeout=240, **kwargs)

@@ -36,7 +36,7 @@ def test_eight_processes_times_5000_metrics_all_land(home):
     procs, n = 8, 5000
     readers = [python_code(READER.replace("PROCS", str(procs)), home, wait=False) for _ in range(2)]
     writers = [
-        python_code(WRITER.replace("NAME", str(k)).replace("COUNT", str(n)), home, wait=False) for k in range(procs)
+        python_code(WRITER.replace("NAME", str(k)).replace("COUNT", str(n)), home, wait=False, env={"MLOPS_CAPTURE": "1"}) for k in range(procs)
     ]
     results = [p.communicate(timeout=240) for p in writers + readers]
     for (out, err), proc in zip(results, writers + readers):

@@ -50,6 +50,7 @@ _stack_lock = threading.RLock()
 _experiment: str | None = None
 _start_hooks: list = []  # hook(run) after a run starts: environment capture, notebook context...
 _end_hooks: list = []  # hook(run) after a run ends
+_exit_hooks: list = []  # hook() at interpreter exit, before active runs end and spools close
 
 
 def now_ms() -> int:
@@ -343,6 +344,8 @@ def _reset_after_fork() -> None:
 
 
 def _end_all_at_exit() -> None:
+    for hook in list(_exit_hooks):
+        hook()
     with _stack_lock:
         while _stack:
             _stack[-1].end("finished")
