@@ -36,6 +36,23 @@ from .tracking.search import (
 )
 
 
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext jupyter_mlops``: register the ``%mlops`` magics (imports stay lazy)."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
+def autolog(enable: bool = True, **options) -> None:
+    """Turn scikit-learn autologging on (or off with ``autolog(False)``) for this process.
+
+    >>> autolog()     # every estimator's fit now logs params, metrics and the model  # doctest: +SKIP
+    """
+    from .autolog import autolog as _autolog
+
+    return _autolog(enable, **options)
+
+
 def sql(query: str, params=None):
     """Run a read-only SQL query over the store's tables; return a pandas DataFrame.
 
@@ -52,6 +69,6 @@ __all__ = [
     "log_param", "log_params", "log_metric", "log_metrics", "set_tag", "set_tags",
     "log_artifact", "log_text", "log_dict", "log_figure",
     "get_run", "search_runs", "metric_history", "list_experiments", "delete_run", "restore_run",
-    "sql",
+    "sql", "autolog",
     "MlopsError", "InvalidInput", "NotFound", "AlreadyExists", "StoreBusy",
 ]

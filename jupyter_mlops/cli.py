@@ -138,6 +138,16 @@ def restore(run):
 
 
 @main.command()
+@click.argument("run")
+@click.option("--notebook", "notebook", required=True, type=click.Path(dir_okay=False), help="Where to write the .ipynb.")
+def export(run, notebook):
+    """Rebuild a notebook of RUN's code, with a first cell recording its environment."""
+    from .tracking.export import export_notebook
+
+    click.echo(f"wrote {export_notebook(run, notebook)}")
+
+
+@main.command()
 @_format
 def experiments(fmt):
     """List experiments with their run counts."""

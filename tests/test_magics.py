@@ -1,0 +1,162 @@
+"""The magics in a real in-process IPython shell against a real store."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+import jupyter_mlops as ml
+from jupyter_mlops.store import open_store
+
+
+@pytest.fixture(scope="module")
+def shell():
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "jupyter_mlops")
+    return ip
+
+
+@pytest.fixture
+def cell(shell, home):
+    """Run a cell as a user would; return (result, captured output)."""
+
+    def run(source: str):
+        with capture_output() as captured:
+            result = shell.run_cell(source, store_history=True)
+        return result, captured
+
+    return run
+
+
+def _only_run(experiment=None):
+    frame = ml.search_runs(experiment)
+    assert len(frame) == 1
+    return ml.get_run(frame["run_id"][0])
+
+
+def _artifact(run, path):
+    sha = next(a["sha256"] for a in run.artifacts if a["path"] == path)
+    return open_store().blobs.path(sha).read_text()
+
+
+def test_help_lists_every_subcommand_and_explains_each(shell, cell):
+    _, out = cell("%mlops")
+    for name in ("experiment", "runs", "compare", "autolog", "sql", "info", "run", "help"):
+        assert name in out.stdout
+    _, out = cell("%mlops help run")
+    assert "--param" in out.stdout and "--autolog" in out.stdout
+    doc = shell.find_magic("mlops").__doc__
+    assert "%mlops runs" in doc and "--where" in doc
+
+
+CELL = """%%mlops run --name trained --param lr=0.1 --param depth=3 --experiment cells
+import jupyter_mlops as ml
+for step in range(4):
+    ml.log_metric("loss", 1 / (step + 1))
+ml.set_tag("kind", "demo")
+"""
+
+
+def test_cell_run_records_source_count_duration_params_and_logs(cell):
+    result, _ = cell(CELL)
+    assert result.success
+    run = _only_run("cells")
+    assert (run.name, run.status) == ("trained", "finished")
+    assert run.params == {"lr": "0.1", "depth": "3"}
+    assert run.metrics["loss"] == 0.25 and run.metrics["cell.duration_s"] >= 0
+    assert run.tags["kind"] == "demo"
+    assert run.tags["mlops.cell.execution_count"] == str(result.execution_count)
+    assert _artifact(run, "code/cell.py") == CELL.split("\n", 1)[1]
+    assert len(ml.metric_history(run.run_id, "loss")) == 4
+
+
+def test_cell_value_is_displayed_as_output(cell):
+    result, _ = cell("%%mlops run\n40 + 2")
+    assert result.result == 42
+
+
+def test_rerunning_an_erroring_cell_starts_fresh_runs_and_never_errors_itself(cell):
+    failing = "%%mlops run --name flaky --experiment retry\nraise ValueError('bad data')"
+    for _ in range(2):
+        result, _ = cell(failing)
+        assert isinstance(result.error_in_exec, ValueError)  # the user's own error, shown as usual
+    result, _ = cell("%%mlops run --name flaky --experiment retry\nx = 1")
+    assert result.success
+    frame = ml.search_runs("retry", order_by="start_time")
+    assert frame["status"].tolist() == ["failed", "failed", "finished"]
+    failed = ml.get_run(frame["run_id"][0])
+    assert failed.error == "ValueError: bad data"
+    assert "ValueError: bad data" in _artifact(failed, "error/traceback.txt")
+    assert ml.active_run() is None
+
+
+def test_live_chart_appears_only_when_the_cell_logs_metrics(cell):
+    _, out = cell("%%mlops run\npass")
+    assert out.outputs == []
+    _, out = cell("%%mlops run\nimport jupyter_mlops as ml\nfor i in range(3): ml.log_metric('acc', i / 3)")
+    bundles = [o.data for o in out.outputs]
+    assert any("application/vnd.jupyter.widget-view+json" in b and "<svg" in b.get("text/html", "") for b in bundles)
+
+
+def test_experiment_runs_compare_sql_info(cell):
+    cell("%mlops experiment magic-exp")
+    for name in ("a", "b"):
+        cell(f"%%mlops run --name {name} --param model={name}\nimport jupyter_mlops as ml\nml.log_metric('acc', {0.5 if name == 'a' else 0.9})")
+    assert set(ml.search_runs("magic-exp")["run_name"]) == {"a", "b"}
+    table, _ = cell("%mlops runs --where \"metrics.acc > 0.6\"")
+    assert "b" in table.result.to_html() and ">a<" not in table.result.to_html()
+    view, _ = cell("%mlops compare a b")
+    assert type(view.result).__name__ == "CompareView"
+    frame, _ = cell("%mlops sql SELECT run_name FROM runs WHERE run_name = 'b'")
+    assert frame.result["run_name"].tolist() == ["b"]
+    frame, _ = cell("%%mlops sql\nSELECT count(*) AS n FROM runs")
+    assert frame.result["n"][0] == 2
+    _, out = cell("%mlops info")
+    assert str(open_store().home) in out.stdout
+
+
+def test_notebook_context_and_code_history_are_captured(cell, shell, monkeypatch):
+    monkeypatch.setenv("MLOPS_CAPTURE", "1")
+    shell.user_ns["__session__"] = "/work/analysis/churn.ipynb"
+    try:
+        cell("prepared = 'step one'")
+        cell("%%mlops run --name with-context\nx = prepared")
+    finally:
+        del shell.user_ns["__session__"]
+    run = _only_run()
+    assert run.tags["mlops.source.type"] == "notebook"
+    assert run.tags["mlops.source.notebook"] == "/work/analysis/churn.ipynb"
+    history = _artifact(run, "code/history.py")
+    assert history.index("prepared = 'step one'") < history.index("%%mlops run --name with-context")
+
+
+@pytest.mark.parametrize(
+    "source,message",
+    [
+        ("%mlops runz", "did you mean 'runs'"),
+        ("%mlops runs --wher x", "did you mean --where"),
+        ("%mlops runs --where \"metrics.a >> 1\"", "unexpected token '>>'"),
+        ("%mlops runs -e nope-exp", "no experiment 'nope-exp'"),
+        ("%mlops runs --max many", "invalid int value"),
+        ("%mlops compare", "required"),
+        ("%mlops compare nope1 nope2", "no run 'nope1'"),
+        ("%mlops autolog maybe", "invalid choice"),
+        ("%mlops experiment ''", "experiment name"),
+        ("%mlops sql SELECT * FROM nope", "SQL error"),
+        ("%mlops info extra", "unrecognized arguments"),
+        ("%mlops help nope", "no subcommand 'nope'"),
+        ("%mlops run", "cell magic"),
+        ("%%mlops info\nx", "not a cell magic"),
+        ("%%mlops run --param lr\nx = 1", "key=value"),
+        ("%%mlops run --bogus\nx = 1", "unrecognized arguments"),
+    ],
+)
+def test_bad_input_is_one_line_usage_error_naming_the_fix(cell, capsys, source, message):
+    result, out = cell(source)
+    assert isinstance(result.error_in_exec or result.error_before_exec, UsageError)
+    shown = (out.stderr + out.stdout).strip()
+    assert message in shown
+    assert "Traceback" not in shown and len(shown.splitlines()) == 1, shown
+    assert ml.active_run() is None
