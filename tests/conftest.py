@@ -30,6 +30,7 @@ def home(tmp_path, monkeypatch):
     runs._experiment = None
     store = database._STORES.pop(store_home, None)
     if store is not None:
+        store.release()
         store.close_writer()
 
 

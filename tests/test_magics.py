@@ -135,8 +135,8 @@ def test_notebook_context_and_code_history_are_captured(cell, shell, monkeypatch
 @pytest.mark.parametrize(
     "source,message",
     [
-        ("%mlops runz", "did you mean 'runs'"),
-        ("%mlops runs --wher x", "did you mean --where"),
+        ("%mlops experimnt", "did you mean 'experiment'"),
+        ("%mlops runs --whre x", "did you mean --where"),
         ("%mlops runs --where \"metrics.a >> 1\"", "unexpected token '>>'"),
         ("%mlops runs -e nope-exp", "no experiment 'nope-exp'"),
         ("%mlops runs --max many", "invalid int value"),

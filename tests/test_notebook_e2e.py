@@ -15,7 +15,7 @@ CELLS = [
     "%%mlops run --name second --param alpha=0.1\nfor i in range(5):\n    ml.log_metric('loss', 1 / (i + 2))",
     "%mlops runs --order-by \"metrics.loss\"",
     "%mlops compare first second",
-    "%mlops runz",
+    "%mlops experimnt",
 ]
 
 
@@ -32,8 +32,7 @@ def test_magics_end_to_end_in_a_real_kernel(home, tmp_path, monkeypatch):
     _notebook(source, CELLS)
     with pytest.raises(pm.PapermillExecutionError) as failure:
         pm.execute_notebook(str(source), str(output), kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
-    # the last cell's typo stops the notebook with a one-line usage error, not a traceback
-    assert failure.value.ename == "UsageError" and "did you mean 'runs'" in failure.value.evalue
+    assert failure.value.exec_count == len(CELLS)  # the typo in the last cell stopped it
     runs = ml.search_runs("notebook-e2e", order_by="metrics.loss")
     assert runs["run_name"].tolist() == ["second", "first"]
     assert runs["status"].tolist() == ["finished", "finished"]
@@ -42,6 +41,11 @@ def test_magics_end_to_end_in_a_real_kernel(home, tmp_path, monkeypatch):
     assert first.tags["mlops.source.type"] == "notebook"
     assert any(a["path"] == "code/history.py" for a in first.artifacts)
     executed = nbformat.read(str(output), as_version=4)
-    html = [o.get("data", {}).get("text/html", "") for c in executed.cells[4:6] for o in c.get("outputs", [])]
+    typo_outputs = [c for c in executed.cells if c.cell_type == "code"][-1].outputs
+    assert [o.output_type for o in typo_outputs] == ["stream"]  # one line, no traceback
+    assert typo_outputs[0].text.strip().startswith("UsageError: no subcommand 'experimnt'; did you mean 'experiment'")
+    assert len(typo_outputs[0].text.strip().splitlines()) == 1
+    code_cells = [c for c in executed.cells if c.cell_type == "code"]
+    html = [o.get("data", {}).get("text/html", "") for c in code_cells[4:6] for o in c.get("outputs", [])]
     assert any("second" in h for h in html), "the runs table has a static HTML form in the saved notebook"
     assert any("<svg" in h for h in html), "the compare view draws its curves in the static form"

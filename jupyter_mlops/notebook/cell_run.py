@@ -43,21 +43,19 @@ def _attach_live_chart(run) -> list:
     charts: list = []
 
     def first_metric(run, key, value, step):
-        run._listeners.remove(first_metric)
+        run.remove_listener(first_metric)
         try:
-            from IPython.display import display
-
             from ..widgets import LiveMetricChart
 
             chart = LiveMetricChart(run)
             chart._on_metric(run, key, value, step)  # the point that triggered the chart
-            display(chart)
+            chart.display()  # keeps a display handle, so the saved static form is the final chart
             charts.append(chart)
         except Exception:  # a chart must never break training
             pass
 
     run.add_listener(first_metric)
-    return charts
+    return charts, first_metric
 
 
 def run_cell(shell, args, cell: str):
@@ -75,7 +73,7 @@ def run_cell(shell, args, cell: str):
     run.log_text(cell, "code/cell.py")
     if params:
         run.log_params(params)
-    charts = _attach_live_chart(run)
+    charts, first_metric_listener = _attach_live_chart(run)
     autolog_was = None
     if args.autolog:
         from ..autolog import autolog, is_enabled
@@ -85,7 +83,9 @@ def run_cell(shell, args, cell: str):
     started = time.perf_counter()
 
     def finish(status: str, error: str | None = None) -> None:
-        run._listeners.clear()  # the duration is not a training metric: no chart for it
+        for chart in charts:
+            run.remove_listener(chart._on_metric)  # the duration is not a training metric
+        run.remove_listener(first_metric_listener)
         run.log_metric("cell.duration_s", time.perf_counter() - started)
         run.end(status, error=error)
 

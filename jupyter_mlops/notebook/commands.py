@@ -6,7 +6,19 @@ the notebook should display. Core errors are turned into a one-line UsageError b
 
 from __future__ import annotations
 
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument, magic_arguments
+
+def parse_argstring(fn, line: str):
+    """Parse ``line`` with ``fn``'s declared grammar, splitting it as a shell would (quotes removed)."""
+    import shlex
+
+    try:
+        argv = shlex.split(line)
+    except ValueError as e:
+        raise UsageError(f"{e} in: {line}; close the quote") from None
+    return fn.parser.parse_args(argv)
+
 
 COMMANDS: dict = {}
 CELL_COMMANDS = {"run", "sql"}
@@ -27,7 +39,7 @@ def experiment(shell, line, cell):
     from ..tracking.search import list_experiments
 
     args = parse_argstring(experiment, line)
-    if args.name:
+    if args.name is not None:
         set_experiment(args.name)
         print(f"experiment: {args.name}")
         return None

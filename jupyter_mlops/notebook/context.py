@@ -21,7 +21,7 @@ def notebook_path(shell) -> str | None:
 
 def code_history(shell) -> str:
     """Every cell executed so far in this kernel, in execution order, as one Python file."""
-    cells = shell.user_ns.get("In") or []
+    cells = shell.history_manager.input_hist_raw  # as typed, magics included (In holds translations)
     return "".join(f"# In[{n}]:\n{source.rstrip()}\n\n" for n, source in enumerate(cells) if n and source.strip())
 
 

@@ -28,6 +28,12 @@ def overview() -> str:
     return "\n".join(lines)
 
 
+def one_line(message: str) -> str:
+    """Fold a multi-line core message (e.g. a filter error with its caret) into one line."""
+    lines = [ln.strip() for ln in str(message).splitlines() if ln.strip() and set(ln.strip()) != {"^"}]
+    return " ".join(lines)
+
+
 def _unknown_option_hint(name: str, error: UsageError) -> str:
     text = str(error)
     if "unrecognized arguments" not in text:
@@ -54,9 +60,9 @@ class MlopsMagics(Magics):
         try:
             return COMMANDS[name](self.shell, rest, cell)
         except MlopsError as e:
-            raise UsageError(str(e)) from None
+            raise UsageError(one_line(e)) from None
         except UsageError as e:
-            raise UsageError(_unknown_option_hint(name, e)) from None
+            raise UsageError(one_line(_unknown_option_hint(name, e))) from None
 
 
 MlopsMagics.mlops.__doc__ = "Track experiments, data and models from cells.\n\n" + overview() + "\n\n" + "\n".join(

@@ -1,8 +1,9 @@
 """The store: a DuckDB file, its spool folder and its artifact folder, shared by every process.
 
-DuckDB lets one process at a time hold the file, so every operation opens it, folds pending
-spool records in, does its work and closes it again, retrying quietly while another process
-holds the lock. Writes that must never wait (metrics, params, tags...) go to the spool instead.
+DuckDB lets one process at a time hold the file, so every read opens it (retrying quietly while
+another process holds the lock), folds pending spool records in, does its work, and closes it
+again after a short linger that lets a burst of reads share one open. Writes that must never
+wait (metrics, params, tags...) go to the spool instead.
 
 >>> store = open_store("/tmp/example-store")   # doctest: +SKIP
 >>> store.sql("SELECT count(*) AS runs FROM runs")   # doctest: +SKIP
@@ -26,6 +27,10 @@ from .spool import SpoolWriter
 
 DB_FILE = "mlops.duckdb"
 BUSY_TIMEOUT_ENV = "MLOPS_BUSY_TIMEOUT"
+# How long a process keeps the database open after a read, so a burst of reads (a search, then
+# its page of details) pays the open and the cold cache once. Other processes wait at most this.
+LINGER_ENV = "MLOPS_LINGER"
+DEFAULT_LINGER = "0.25"
 
 
 class Store:
@@ -49,6 +54,8 @@ class Store:
         self.blobs = ArtifactStore(self.home / "artifacts")
         self._lock = threading.RLock()
         self._con = None
+        self._depth = 0
+        self._timer: threading.Timer | None = None
         self._migrated = False
         self._writer: SpoolWriter | None = None
 
@@ -76,20 +83,61 @@ class Store:
         Re-entrant within a process: a nested ``connect()`` reuses the open connection.
         """
         with self._lock:
-            if self._con is not None:
-                yield self._con
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._con
+                finally:
+                    self._depth -= 1
                 return
-            con = self._open()
+            self._cancel_linger()
+            con = self._con or self._open()
+            self._con, self._depth = con, 1
             try:
                 if not self._migrated:
                     apply_migrations(con, where=f"the store at {self.home}")
                     self._migrated = True
                 fold_spools(con, self.spool_dir)
-                self._con = con
                 yield con
+            except BaseException:
+                self._release()
+                raise
             finally:
-                self._con = None
-                con.close()
+                self._depth = 0
+            self._linger()
+
+    def _linger(self) -> None:
+        """Keep the database open (and its cache warm) briefly for the next read of a burst."""
+        seconds = float(os.environ.get(LINGER_ENV, DEFAULT_LINGER))
+        if seconds <= 0:
+            self._release()
+            return
+        self._timer = threading.Timer(seconds, self._release_if_idle)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cancel_linger(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _release_if_idle(self) -> None:
+        with self._lock:
+            if not self._depth:
+                self._release()
+
+    def _release(self) -> None:
+        """Close the database so other processes can open it."""
+        self._cancel_linger()
+        con, self._con = self._con, None
+        if con is not None:
+            con.close()
+
+    def release(self) -> None:
+        """Close the database now instead of after the linger (e.g. before handing it to a tool)."""
+        with self._lock:
+            if not self._depth:
+                self._release()
 
     def _open(self):
         import duckdb
@@ -141,6 +189,7 @@ class Store:
 
 
 _STORES: dict[Path, Store] = {}
+_inherited: list = []
 _STORES_LOCK = threading.Lock()
 
 
@@ -166,11 +215,16 @@ def _after_fork_in_child() -> None:
             store._writer.abandon_after_fork()
             store._writer = None
         store._lock = threading.RLock()
+        if store._con is not None:
+            _inherited.append(store._con)  # the parent's: never closed (or collected) by the child
         store._con = None
+        store._depth = 0
+        store._timer = None
 
 
 def _close_all() -> None:
     for store in list(_STORES.values()):
+        store.release()
         store.close_writer()
 
 

@@ -119,6 +119,11 @@ class ActiveRun:
         """
         self._listeners.append(listener)
 
+    def remove_listener(self, listener) -> None:
+        """Stop calling ``listener`` (no error if it is not registered)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def log_metrics(self, metrics: dict, step: int | None = None, timestamp: int | None = None) -> None:
         """Log several metrics at the same step."""
         for key, value in _as_dict("metrics", metrics).items():

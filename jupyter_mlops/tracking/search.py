@@ -126,18 +126,33 @@ def search_runs(
                 FROM {_FROM} {join_sql} WHERE {' AND '.join(conditions)} ORDER BY {order} {limit}""",
             params,
         ).df()
-        ids = page["run_id"].tolist()
-        wide = [page]
-        for table, prefix in (("params", "params."), ("latest_metrics", "metrics."), ("tags", "tags.")):
-            long = con.execute(
-                f"SELECT run_id, key, value FROM {table} WHERE run_id IN (SELECT unnest(?))", [ids]
-            ).df()
-            if len(long):
-                pivot = long.pivot(index="run_id", columns="key", values="value")
-                pivot = pivot.reindex(index=ids, columns=sorted(pivot.columns))
-                pivot.columns = [prefix + c for c in pivot.columns]
-                wide.append(pivot.reset_index(drop=True))
-    return pd.concat(wide, axis=1) if len(wide) > 1 else page
+        columns = _wide_columns(con, page["run_id"].tolist())
+    if columns:
+        page = pd.concat([page, pd.DataFrame(columns, index=page.index)], axis=1)
+    return page
+
+
+def _wide_columns(con, ids: list) -> dict:
+    """``params.*``, ``metrics.*`` and ``tags.*`` columns for the page's runs, in page order."""
+    import pyarrow as pa
+
+    position = {run_id: i for i, run_id in enumerate(ids)}
+    con.register("_page_ids", pa.table({"run_id": pa.array(ids, type=pa.string())}))
+    columns: dict = {}
+    try:
+        for table, prefix, missing in (("params", "params.", None), ("latest_metrics", "metrics.", float("nan")),
+                                       ("tags", "tags.", None)):
+            rows = con.execute(f"SELECT t.run_id, t.key, t.value FROM {table} t JOIN _page_ids USING (run_id)").fetchall()
+            found: dict = {}
+            for run_id, key, value in rows:
+                column = found.get(key)
+                if column is None:
+                    column = found[key] = [missing] * len(ids)
+                column[position[run_id]] = value
+            columns.update((prefix + key, found[key]) for key in sorted(found))
+    finally:
+        con.unregister("_page_ids")
+    return columns
 
 
 def _check_experiments(con, names: list) -> None:

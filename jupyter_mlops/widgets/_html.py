@@ -34,7 +34,8 @@ WRAP_STYLE = f"font-family:{FONT};font-size:12px;color:{FG};"
 TABLE_STYLE = "border-collapse:collapse;margin:4px 0;"
 TH_STYLE = (f"text-align:left;padding:3px 8px;border-bottom:1px solid {BORDER};background:{HEAD_BG};"
             "font-weight:600;white-space:nowrap;position:sticky;top:0;")
-TD_STYLE = f"padding:3px 8px;border-bottom:1px solid {BORDER};white-space:nowrap;max-width:28em;overflow:hidden;text-overflow:ellipsis;"
+TD_STYLE = f"padding:2px 8px;border-bottom:1px solid {BORDER};white-space:nowrap;"
+CELL_CHARS = 60  # longer cell text is cut, with the full text in the cell's title (tooltip)
 NOTE_STYLE = f"color:{FG_MUTED};margin:2px 0;"
 ERROR_STYLE = f"color:{ERROR_FG};font-family:{MONO};white-space:pre-wrap;margin:4px 0;"
 
@@ -84,15 +85,23 @@ def fmt_number(value: float) -> str:
         return "nan"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    if value == int(value) and abs(value) < 1e15:
+    if value == int(value) and abs(value) < 1e6:
         return str(int(value))
     return f"{value:.4g}"
 
 
 def fmt_value(value) -> str:
-    """Format a table cell (unescaped): numbers compactly, times to the second, missing as ''."""
+    """Format a table cell (unescaped): numbers compactly, times to the second, missing as ''.
+
+    NaN counts as missing, since that is how a DataFrame marks a key a run does not have.
+
+    >>> fmt_value(0.5), fmt_value(float("nan")), fmt_value(None), fmt_value("<b>")
+    ('0.5', '', '', '<b>')
+    """
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, float) and math.isnan(value):
+        return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return fmt_number(value)
     if hasattr(value, "item") and getattr(value, "shape", None) == ():  # numpy scalar
@@ -108,6 +117,8 @@ def html_table(headers: list[str], rows: list[list[str]], *, row_classes: list[s
                row_styles: list[str] | None = None, css_class: str = "mlops-table") -> str:
     """Render a table; ``headers`` and ``rows`` are plain text (escaped here), never HTML.
 
+    Cell text longer than ``CELL_CHARS`` is cut; its ``title`` then holds the full text.
+
     >>> html_table(["a"], [["<b>"]]).count("&lt;b&gt;")
     1
     """
@@ -116,11 +127,18 @@ def html_table(headers: list[str], rows: list[list[str]], *, row_classes: list[s
     for i, row in enumerate(rows):
         cls = row_classes[i] if row_classes else ""
         style = row_styles[i] if row_styles else ""
-        cells = "".join(f'<td style="{TD_STYLE}" title="{esc(c)}">{esc(c)}</td>' for c in row)
+        cells = "".join(_cell(c) for c in row)
         attrs = (f' class="{esc(cls)}"' if cls else "") + (f' style="{style}"' if style else "")
         body.append(f"<tr{attrs}>{cells}</tr>")
     return (f'<table class="{css_class}" style="{TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def _cell(text: str) -> str:
+    text = str(text)
+    short = shorten(text, CELL_CHARS)
+    title = f' title="{esc(text[:2000])}"' if short != text else ""
+    return f'<td style="{TD_STYLE}"{title}>{esc(short)}</td>'
 
 
 def wrap(css_class: str, inner: str) -> str:

@@ -108,10 +108,13 @@ def svg_line_chart(series: dict, title: str, width: int = 480, height: int = 260
             return y1 - (value - ymin) / (ymax - ymin) * (y1 - y0)
 
         label = f'style="fill:{FG_MUTED};" fill="#666"'
+        first_step, last_step = min(p[0] for p in all_points), max(p[0] for p in all_points)
         out += [  # axis labels: value min/max on the left, step min/max below
-            f'<text class="mlops-ymax" x="{x0 - 4}" y="{sy(vmax) + 4:.1f}" text-anchor="end" {label}>{esc(fmt_number(vmax))}</text>',
-            f'<text class="mlops-xmin" x="{x0}" y="{y1 + 14}" {label}>{esc(fmt_number(min(p[0] for p in all_points)))}</text>',
-            f'<text class="mlops-xmax" x="{x1}" y="{y1 + 14}" text-anchor="end" {label}>{esc(fmt_number(max(p[0] for p in all_points)))}</text>',
+            f'<text class="mlops-ymax" x="{x0 - 4}" y="{sy(vmax) + 4:.1f}" text-anchor="end" {label}>'
+            f"{esc(fmt_number(vmax))}</text>",
+            f'<text class="mlops-xmin" x="{x0}" y="{y1 + 14}" {label}>{esc(fmt_number(first_step))}</text>',
+            f'<text class="mlops-xmax" x="{x1}" y="{y1 + 14}" text-anchor="end" {label}>'
+            f"{esc(fmt_number(last_step))}</text>",
             f'<text x="{(x0 + x1) / 2:.1f}" y="{y1 + 14}" text-anchor="middle" {label}>step</text>',
         ]
         if vmin != vmax:
