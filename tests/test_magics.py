@@ -160,3 +160,38 @@ def test_bad_input_is_one_line_usage_error_naming_the_fix(cell, capsys, source, 
     assert message in shown
     assert "Traceback" not in shown and len(shown.splitlines()) == 1, shown
     assert ml.active_run() is None
+
+
+def test_export_rebuilds_a_notebook_of_the_run_code_with_its_environment(cell, monkeypatch, tmp_path):
+    import nbformat
+    from click.testing import CliRunner
+
+    from jupyter_mlops.cli import main
+
+    monkeypatch.setenv("MLOPS_CAPTURE", "1")
+    cell("base = 10")
+    cell("%%mlops run --name exported\nresult = base * 2")
+    from jupyter_mlops.tracking import environment
+
+    environment.wait_for_capture()
+    target = tmp_path / "rebuilt.ipynb"
+    outcome = CliRunner().invoke(main, ["export", "exported", "--notebook", str(target)])
+    assert outcome.exit_code == 0, outcome.output
+    nb = nbformat.read(str(target), as_version=4)
+    sources = [c.source for c in nb.cells]
+    assert "# Environment recorded for run 'exported'" in sources[1]
+    assert "duckdb==" in sources[1].lower()
+    assert sources.index("base = 10") < sources.index("%%mlops run --name exported\nresult = base * 2")
+    bad = CliRunner().invoke(main, ["export", "exported", "--notebook", str(tmp_path / "x.txt")])
+    assert bad.exit_code == 2 and ".ipynb" in bad.output
+
+
+def test_export_of_a_run_without_code_says_why(home, tmp_path):
+    from click.testing import CliRunner
+
+    from jupyter_mlops.cli import main
+
+    with ml.start_run("scripted"):
+        pass
+    outcome = CliRunner().invoke(main, ["export", "scripted", "--notebook", str(tmp_path / "x.ipynb")])
+    assert outcome.exit_code == 2 and "recorded no code" in outcome.output
