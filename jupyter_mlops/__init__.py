@@ -36,6 +36,15 @@ from .tracking.search import (
 )
 
 
+def _jupyter_server_extension_points():
+    """The Jupyter server extension (REST API for the sidebar) lives in ``jupyter_mlops.server``."""
+    return [{"module": "jupyter_mlops.server"}]
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "jupyter-mlops"}]
+
+
 def load_ipython_extension(ipython) -> None:
     """``%load_ext jupyter_mlops``: register the ``%mlops`` magics (imports stay lazy)."""
     from .notebook import load_ipython_extension as load

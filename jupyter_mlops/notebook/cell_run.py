@@ -79,7 +79,8 @@ def run_cell(shell, args, cell: str):
         from ..autolog import autolog, is_enabled
 
         autolog_was = is_enabled()
-        autolog(True, silent=True)
+        if not autolog_was:
+            autolog(True, silent=True)
     started = time.perf_counter()
 
     def finish(status: str, error: str | None = None) -> None:

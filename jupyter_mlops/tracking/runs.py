@@ -313,15 +313,31 @@ def start_run(
     with _stack_lock:
         if parent_run_id is None:
             parent_run_id = _stack[-1].run_id if _stack else os.environ.get(PARENT_RUN_ENV) or None
-        run = ActiveRun(store, uuid.uuid4().hex, experiment, name, parent_run_id)
-        run._write(["run", run.run_id, experiment, name, parent_run_id, now_ms(), _USER, _HOST,
-                    os.getpid(), store.writer.writer_id])
+        run = _record_new_run(store, experiment, name, parent_run_id)
         _stack.append(run)
     if tags:
         run.set_tags(tags)
     for hook in list(_start_hooks):
         hook(run)
     return run
+
+
+def _record_new_run(store, experiment: str, name: str, parent_run_id: str | None) -> ActiveRun:
+    run = ActiveRun(store, uuid.uuid4().hex, experiment, name, parent_run_id)
+    run._write(["run", run.run_id, experiment, name, parent_run_id, now_ms(), _USER, _HOST,
+                os.getpid(), store.writer.writer_id])
+    return run
+
+
+def child_run(parent: ActiveRun, name: str) -> ActiveRun:
+    """Record a child of ``parent`` without making it active or capturing context again.
+
+    For many children logged at once (e.g. every candidate of a hyper-parameter search): the
+    parent carries the environment; each child costs only a few spool writes. End it with ``end()``.
+
+    >>> child = child_run(parent, "candidate-3"); child.log_metric("score", 0.8); child.end()  # doctest: +SKIP
+    """
+    return _record_new_run(parent.store, parent.experiment, name, parent.run_id)
 
 
 def active_run() -> ActiveRun | None:

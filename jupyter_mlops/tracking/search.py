@@ -92,31 +92,63 @@ def search_runs(
     order_by: str | list[str] | None = None,
     max_results: int | None = 1000,
     include_deleted: bool = False,
+    offset: int = 0,
 ):
     """Find runs; return a pandas DataFrame, one row per run, newest first unless ordered.
 
     Columns: ``run_id, experiment, run_name, status, start_time, end_time, parent_run_id, user``,
     then ``params.<key>``, ``metrics.<key>`` (latest value) and ``tags.<key>``. ``where`` is the
     filter language of ``jupyter_mlops.tracking.filters`` (AND/OR/NOT, comparisons, LIKE, IN);
-    ``experiment`` is a name or list of names (default: all experiments).
+    ``experiment`` is a name or list of names (default: all experiments). ``offset`` skips that
+    many matching runs, for paging (see ``count_runs``).
 
     >>> search_runs("churn", where="metrics.auc > 0.8", order_by="metrics.auc DESC", max_results=5)  # doctest: +SKIP
     """
     import pandas as pd
 
+    page, values = _search(experiment, where, order_by, max_results, include_deleted, offset)
+    ids = page["run_id"].tolist()
+    columns: dict = {}
+    for section, missing in (("params", None), ("metrics", float("nan")), ("tags", None)):
+        by_run = values[section]
+        for key in sorted({key for run_values in by_run.values() for key in run_values}):
+            columns[f"{section}.{key}"] = [by_run.get(run_id, {}).get(key, missing) for run_id in ids]
+    if columns:
+        page = pd.concat([page, pd.DataFrame(columns, index=page.index)], axis=1)
+    return page
+
+
+def list_runs(
+    experiment: str | list[str] | None = None,
+    where: str | None = None,
+    order_by: str | list[str] | None = None,
+    max_results: int | None = 100,
+    include_deleted: bool = False,
+    offset: int = 0,
+) -> list[dict]:
+    """Like ``search_runs``, but each run is a dict with nested ``params``, ``metrics`` and ``tags``
+    holding only the keys the run has (a logged NaN stays NaN; a missing key is absent).
+
+    >>> list_runs("churn", max_results=1)[0]["metrics"]     # doctest: +SKIP
+    {'auc': 0.84}
+    """
+    page, values = _search(experiment, where, order_by, max_results, include_deleted, offset)
+    runs = page.to_dict("records")
+    for run in runs:
+        for section in ("params", "metrics", "tags"):
+            run[section] = values[section].get(run["run_id"], {})
+    return runs
+
+
+def _search(experiment, where, order_by, max_results, include_deleted, offset):
+    """The page of runs (a DataFrame of attributes) and their params/metrics/tags by run id."""
     if max_results is not None and (not isinstance(max_results, int) or max_results < 1):
         raise InvalidInput(f"max_results must be a positive whole number or None, got {max_results!r}")
-    query = compile_search(where, order_by)
-    join_sql, params = query.join_sql()
-    conditions = [query.where_sql]
-    params = params + list(query.where_params)
-    if not include_deleted:
-        conditions.append("r.deleted_at IS NULL")
-    if experiment is not None:
-        conditions.append("e.name IN (SELECT unnest(?))")
-        params.append([experiment] if isinstance(experiment, str) else list(experiment))
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidInput(f"offset must be a whole number >= 0, got {offset!r}")
+    query, join_sql, conditions, params = _search_parts(experiment, where, order_by, include_deleted)
     order = ", ".join(p for p in (query.order_sql, "r.start_time DESC, r.run_id") if p)
-    limit = "" if max_results is None else f"LIMIT {int(max_results)}"
+    limit = ("" if max_results is None else f"LIMIT {int(max_results)}") + (f" OFFSET {offset}" if offset else "")
     with open_store().connect() as con:
         if experiment is not None:
             _check_experiments(con, params[-1])
@@ -126,33 +158,68 @@ def search_runs(
                 FROM {_FROM} {join_sql} WHERE {' AND '.join(conditions)} ORDER BY {order} {limit}""",
             params,
         ).df()
-        columns = _wide_columns(con, page["run_id"].tolist())
-    if columns:
-        page = pd.concat([page, pd.DataFrame(columns, index=page.index)], axis=1)
-    return page
+        return page, _page_values(con, page["run_id"].tolist())
 
 
-def _wide_columns(con, ids: list) -> dict:
-    """``params.*``, ``metrics.*`` and ``tags.*`` columns for the page's runs, in page order."""
+def _search_parts(experiment, where, order_by, include_deleted):
+    """The compiled filter, its joins, WHERE conditions and parameters, shared by search and count."""
+    query = compile_search(where, order_by)
+    join_sql, params = query.join_sql()
+    conditions = [query.where_sql]
+    params = params + list(query.where_params)
+    if not include_deleted:
+        conditions.append("r.deleted_at IS NULL")
+    if experiment is not None:
+        conditions.append("e.name IN (SELECT unnest(?))")
+        params.append([experiment] if isinstance(experiment, str) else list(experiment))
+    return query, join_sql, conditions, params
+
+
+def count_runs(experiment: str | list[str] | None = None, where: str | None = None, include_deleted: bool = False) -> int:
+    """How many runs ``search_runs`` would find with no limit.
+
+    >>> count_runs("churn", where="status = 'failed'")    # doctest: +SKIP
+    3
+    """
+    _, join_sql, conditions, params = _search_parts(experiment, where, None, include_deleted)
+    with open_store().connect() as con:
+        if experiment is not None:
+            _check_experiments(con, params[-1])
+        return con.execute(f"SELECT count(*) FROM {_FROM} {join_sql} WHERE {' AND '.join(conditions)}", params).fetchone()[0]
+
+
+def metric_histories(runs: list[str], keys: list[str] | None = None):
+    """Metric histories of several runs at once; return a DataFrame ``run_id, key, step, value``.
+
+    >>> metric_histories(["3fa2c1d9", "77b1e0aa"], keys=["loss"])    # doctest: +SKIP
+    """
+    with open_store().connect() as con:
+        ids = [resolve_run_id(con, r) for r in runs]
+        key_filter = "" if keys is None else "AND key IN (SELECT unnest(?))"
+        params = [ids] + ([list(keys)] if keys is not None else [])
+        return con.execute(
+            f"SELECT run_id, key, step, value FROM metrics WHERE run_id IN (SELECT unnest(?)) {key_filter} "
+            "ORDER BY run_id, key, step, timestamp",
+            params,
+        ).df()
+
+
+def _page_values(con, ids: list) -> dict:
+    """``{"params": {run_id: {key: value}}, "metrics": {...}, "tags": {...}}`` for the page's runs."""
     import pyarrow as pa
 
-    position = {run_id: i for i, run_id in enumerate(ids)}
     con.register("_page_ids", pa.table({"run_id": pa.array(ids, type=pa.string())}))
-    columns: dict = {}
+    values: dict = {}
     try:
-        for table, prefix, missing in (("params", "params.", None), ("latest_metrics", "metrics.", float("nan")),
-                                       ("tags", "tags.", None)):
-            rows = con.execute(f"SELECT t.run_id, t.key, t.value FROM {table} t JOIN _page_ids USING (run_id)").fetchall()
-            found: dict = {}
-            for run_id, key, value in rows:
-                column = found.get(key)
-                if column is None:
-                    column = found[key] = [missing] * len(ids)
-                column[position[run_id]] = value
-            columns.update((prefix + key, found[key]) for key in sorted(found))
+        for section, table in (("params", "params"), ("metrics", "latest_metrics"), ("tags", "tags")):
+            by_run: dict = {}
+            rows = con.execute(f"SELECT t.run_id, t.key, t.value FROM {table} t JOIN _page_ids USING (run_id)")
+            for run_id, key, value in rows.fetchall():
+                by_run.setdefault(run_id, {})[key] = value
+            values[section] = by_run
     finally:
         con.unregister("_page_ids")
-    return columns
+    return values
 
 
 def _check_experiments(con, names: list) -> None:

@@ -1,0 +1,159 @@
+"""REST handlers: each parses its input, makes one core call in a worker thread, and answers JSON.
+
+Core errors are translated in one place (``_answer``): their ``http_status`` (400, 404, 409...)
+and a JSON body ``{"message": "..."}``. Every handler requires Jupyter's authentication
+(``@tornado.web.authenticated``, plus authorization on the ``mlops`` resource); POSTs are
+XSRF-checked by jupyter_server for cookie-authenticated browsers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from .. import __version__
+from ..errors import InvalidInput, MlopsError
+from . import wire
+
+API = "/mlops/api/v1"
+
+
+def _one_line(message: str) -> str:
+    lines = [ln.strip() for ln in str(message).splitlines() if ln.strip() and set(ln.strip()) != {"^"}]
+    return " ".join(lines)
+
+
+def endpoint(method):
+    """Run the handler body in a thread; answer its result as JSON, or a core error as 4xx JSON."""
+
+    @functools.wraps(method)
+    async def handle(self, *args, **kwargs):
+        try:
+            call = functools.partial(method, self, *args, **kwargs)
+            result = await asyncio.get_running_loop().run_in_executor(None, call)
+        except MlopsError as error:
+            self.set_status(error.http_status)
+            self.finish(json.dumps({"message": _one_line(error), "error": type(error).__name__}))
+            return
+        self.finish(json.dumps(result, allow_nan=False))
+
+    return tornado.web.authenticated(authorized(handle))
+
+
+class MlopsHandler(APIHandler):
+    auth_resource = "mlops"
+
+    def query(self) -> dict:
+        return {name: self.get_query_argument(name) for name in self.request.query_arguments}
+
+    def body(self) -> dict:
+        if not self.request.body:
+            return {}
+        try:
+            value = json.loads(self.request.body)
+        except ValueError:
+            raise InvalidInput("the request body must be JSON") from None
+        if not isinstance(value, dict):
+            raise InvalidInput("the request body must be a JSON object")
+        return value
+
+
+class HealthHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..store import open_store
+        from ..store.schema import LATEST_VERSION, schema_version
+
+        store = open_store()
+        with store.connect() as con:
+            version = schema_version(con)
+        return {"status": "ok", "version": __version__, "store": str(store.home), "schema_version": version,
+                "latest_schema_version": LATEST_VERSION, "scheduler": None}
+
+
+class ExperimentsHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..tracking.search import list_experiments
+
+        return {"experiments": wire.experiments(list_experiments())}
+
+
+class RunsHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..tracking.search import count_runs, list_runs
+
+        args = self.query()
+        experiment = args.get("experiment") or None
+        where = args.get("where") or None
+        deleted = wire.boolean(args, "include_deleted")
+        offset = wire.integer(args, "offset", 0, 0)
+        limit = wire.integer(args, "limit", 50, 1, wire.MAX_LIMIT)
+        runs = list_runs(experiment, where, args.get("order_by") or None, limit, deleted, offset)
+        total = count_runs(experiment, where, deleted)
+        return {"runs": wire.run_summaries(runs), "total": total, "offset": offset, "limit": limit}
+
+
+class RunHandler(MlopsHandler):
+    @endpoint
+    def get(self, run_id: str):
+        from ..tracking.search import get_run
+
+        return wire.run_detail(get_run(run_id))
+
+
+class RunActionHandler(MlopsHandler):
+    @endpoint
+    def post(self, run_id: str, action: str):
+        from ..tracking.search import delete_run, get_run, restore_run
+
+        self.body()  # no fields yet; a malformed body is still refused
+        (delete_run if action == "delete" else restore_run)(run_id)
+        return wire.run_detail(get_run(run_id))
+
+
+class MetricHistoryHandler(MlopsHandler):
+    @endpoint
+    def get(self, run_id: str, key: str):
+        from ..tracking.search import metric_history
+
+        return {"run_id": run_id, "key": key, "points": wire.points(metric_history(run_id, key))}
+
+
+class CompareHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..tracking.search import get_run, metric_histories
+
+        runs = self.get_query_arguments("run")
+        if not 2 <= len(runs) <= 20:
+            raise InvalidInput(f"compare needs 2 to 20 'run' query arguments, got {len(runs)}")
+        details = [wire.run_detail(get_run(r)) for r in runs]
+        histories = metric_histories([d["run_id"] for d in details])
+        curves: dict = {}
+        for row in histories.itertuples(index=False):
+            curves.setdefault(row.run_id, {}).setdefault(row.key, []).append([int(row.step), wire.number(float(row.value))])
+        return {"runs": details, "curves": curves}
+
+
+ROUTES = [
+    (r"/health", HealthHandler),
+    (r"/experiments", ExperimentsHandler),
+    (r"/runs", RunsHandler),
+    (r"/runs/(?P<run_id>[^/]+)", RunHandler),
+    (r"/runs/(?P<run_id>[^/]+)/(?P<action>delete|restore)", RunActionHandler),
+    (r"/runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricHistoryHandler),
+    (r"/compare", CompareHandler),
+]
+
+
+def setup_handlers(web_app) -> None:
+    base = web_app.settings["base_url"]
+    web_app.add_handlers(".*$", [(url_path_join(base, API + pattern), handler) for pattern, handler in ROUTES])

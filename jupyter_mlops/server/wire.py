@@ -1,0 +1,112 @@
+"""Turning core results into the JSON shapes the OpenAPI file names, and query strings into values.
+
+Non-finite floats are sent as the strings "NaN", "Infinity" and "-Infinity" (JSON has no
+literal for them), so a NaN metric arrives faithfully instead of breaking ``JSON.parse``.
+"""
+
+from __future__ import annotations
+
+import math
+from ..errors import InvalidInput
+
+MAX_LIMIT = 1000
+
+
+def number(value):
+    """A float as JSON can carry it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def when(value) -> str | None:
+    """A UTC timestamp (datetime or pandas Timestamp) as ISO 8601 with a Z; None when missing."""
+    if value is None or str(value) in ("NaT", "nan", "None"):
+        return None
+    return value.isoformat(timespec="milliseconds") + "Z"
+
+
+def run_summaries(runs: list[dict]) -> list[dict]:
+    """``list_runs`` results as ``RunSummary`` objects."""
+    return [
+        {
+            "run_id": run["run_id"],
+            "experiment": run["experiment"],
+            "run_name": run["run_name"],
+            "status": run["status"],
+            "start_time": when(run["start_time"]),
+            "end_time": when(run["end_time"]),
+            "parent_run_id": run["parent_run_id"] if isinstance(run["parent_run_id"], str) else None,
+            "user": run["user"] if isinstance(run["user"], str) else None,
+            "params": run["params"],
+            "metrics": {k: number(v) for k, v in run["metrics"].items()},
+            "tags": run["tags"],
+        }
+        for run in runs
+    ]
+
+
+def run_detail(record) -> dict:
+    """``get_run`` as a ``RunDetail`` object."""
+    return {
+        "run_id": record.run_id,
+        "experiment": record.experiment,
+        "run_name": record.name,
+        "status": record.status,
+        "start_time": when(record.start_time),
+        "end_time": when(record.end_time),
+        "parent_run_id": record.parent_run_id,
+        "user": record.user,
+        "host": record.host,
+        "error": record.error,
+        "deleted": record.deleted,
+        "params": record.params,
+        "metrics": {k: number(v) for k, v in record.metrics.items()},
+        "tags": record.tags,
+        "artifacts": record.artifacts,
+        "environment": {
+            "python": record.tags.get("mlops.python"),
+            "source_type": record.tags.get("mlops.source.type"),
+            "notebook": record.tags.get("mlops.source.notebook"),
+            "script": record.tags.get("mlops.source.name"),
+            "git_commit": record.tags.get("mlops.git.commit"),
+            "git_branch": record.tags.get("mlops.git.branch"),
+            "git_dirty": record.tags.get("mlops.git.dirty") == "true",
+        },
+    }
+
+
+def experiments(frame) -> list[dict]:
+    return [
+        {"experiment_id": int(r["experiment_id"]), "name": r["name"], "created_at": when(r["created_at"]),
+         "runs": int(r["runs"]), "last_run": when(r["last_run"])}
+        for r in frame.to_dict("records")
+    ]
+
+
+def points(frame) -> list[dict]:
+    return [{"step": int(r["step"]), "value": number(float(r["value"])), "timestamp": when(r["timestamp"])}
+            for r in frame.to_dict("records")]
+
+
+def integer(args: dict, name: str, default: int, low: int, high: int | None = None) -> int:
+    """A whole-number query argument within bounds, else InvalidInput naming the bounds."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise InvalidInput(f"query argument '{name}' must be a whole number from {bounds}, got {raw!r}")
+    return value
+
+
+def boolean(args: dict, name: str) -> bool:
+    raw = (args.get(name) or "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise InvalidInput(f"query argument '{name}' must be true or false, got {raw!r}")
+    return raw in ("true", "1")
+

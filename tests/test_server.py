@@ -1,0 +1,146 @@
+"""The REST API against a real in-process Jupyter server and a real store."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+import tornado.httpclient
+
+import jupyter_mlops as ml
+from jupyter_mlops.server.handlers import API, ROUTES
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture
+def jp_server_config(home):
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}}
+
+
+@pytest.fixture
+def api(jp_fetch):
+    async def call(path, method="GET", params=None, body=None, expect=200, **kwargs):
+        try:
+            response = await jp_fetch(*("mlops/api/v1" + path).split("/"), method=method, params=params,
+                                      body=body if body is not None or method == "GET" else "", **kwargs)
+        except tornado.httpclient.HTTPClientError as error:
+            response = error.response
+        assert response.code == expect, response.body
+        return json.loads(response.body)
+
+    return call
+
+
+@pytest.fixture
+def runs_logged(home):
+    ml.set_experiment("srv")
+    for i in range(25):
+        with ml.start_run(f"run-{i:02d}"):
+            ml.log_param("model", "rf" if i % 2 else "lr")
+            ml.log_metric("acc", i / 25)
+            ml.log_metric("val/loss", 1 - i / 25, step=0)
+            ml.log_metric("val/loss", 0.5 - i / 50, step=1)
+    with ml.start_run("odd-values"):
+        ml.log_metric("nan", float("nan"))
+        ml.log_metric("inf", float("inf"))
+
+
+ALL_ROUTES = [("GET", "/health"), ("GET", "/experiments"), ("GET", "/runs"), ("GET", "/runs/x"),
+              ("POST", "/runs/x/delete"), ("POST", "/runs/x/restore"), ("GET", "/runs/x/metrics/acc"), ("GET", "/compare")]
+
+
+@pytest.mark.parametrize("method,path", ALL_ROUTES)
+async def test_every_endpoint_requires_authentication(jp_fetch, method, path, home):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as failure:
+        await jp_fetch(*("mlops/api/v1" + path).split("/"), method=method, headers={"Authorization": ""},
+                       body="" if method == "POST" else None)
+    assert failure.value.code == 403
+
+
+async def test_health_reports_store_and_schema(api, home):
+    health = await api("/health")
+    assert health["store"] == str(home) and health["schema_version"] == health["latest_schema_version"] >= 1
+    assert health["scheduler"] is None
+
+
+async def test_experiments_and_paged_filtered_sorted_runs(api, runs_logged):
+    experiments = await api("/experiments")
+    assert [(e["name"], e["runs"]) for e in experiments["experiments"]] == [("srv", 26)]
+    page = await api("/runs", params={"experiment": "srv", "order_by": "metrics.acc DESC", "limit": "10", "offset": "20"})
+    assert page["total"] == 26 and page["offset"] == 20 and page["limit"] == 10
+    assert [r["run_name"] for r in page["runs"]] == ["run-04", "run-03", "run-02", "run-01", "run-00", "odd-values"]
+    rf = await api("/runs", params={"where": "params.model = 'rf' AND metrics.acc > 0.8", "order_by": "metrics.acc"})
+    assert [r["run_name"] for r in rf["runs"]] == ["run-21", "run-23"] and rf["total"] == 2
+    assert rf["runs"][0]["params"] == {"model": "rf"} and set(rf["runs"][0]["metrics"]) == {"acc", "val/loss"}
+
+
+async def test_non_finite_metrics_arrive_faithfully_as_valid_json(api, runs_logged):
+    page = await api("/runs", params={"where": "run_name = 'odd-values'"})
+    assert page["runs"][0]["metrics"] == {"nan": "NaN", "inf": "Infinity"}
+
+
+@pytest.mark.parametrize(
+    "params,status,message",
+    [
+        ({"where": "metrics.acc >> 1"}, 400, "column 13"),
+        ({"limit": "0"}, 400, "limit"),
+        ({"limit": "abc"}, 400, "whole number"),
+        ({"offset": "-1"}, 400, "offset"),
+        ({"include_deleted": "maybe"}, 400, "true or false"),
+        ({"experiment": "nope"}, 404, "no experiment 'nope'"),
+        ({"order_by": "metrics.acc SIDEWAYS"}, 400, "SIDEWAYS"),
+    ],
+)
+async def test_bad_run_queries_answer_4xx_json(api, runs_logged, params, status, message):
+    error = await api("/runs", params=params, expect=status)
+    assert message in error["message"] and "\n" not in error["message"]
+
+
+async def test_run_detail_history_and_404(api, runs_logged):
+    run_id = ml.search_runs(where="run_name = 'run-07'")["run_id"][0]
+    detail = await api(f"/runs/{run_id}")
+    assert detail["run_name"] == "run-07" and detail["params"] == {"model": "rf"} and detail["environment"]["git_dirty"] is False
+    history = await api(f"/runs/{run_id[:8]}/metrics/val/loss")
+    assert [(p["step"], p["value"]) for p in history["points"]] == [(0, pytest.approx(0.72)), (1, pytest.approx(0.36))]
+    missing = await api("/runs/nonexistent-run", expect=404)
+    assert "no run 'nonexistent-run'" in missing["message"]
+    await api(f"/runs/{run_id}/metrics/accuracy", expect=404)
+
+
+async def test_delete_and_restore_actions(api, runs_logged):
+    run_id = ml.search_runs(where="run_name = 'run-03'")["run_id"][0]
+    deleted = await api(f"/runs/{run_id}/delete", method="POST", body="")
+    assert deleted["deleted"] is True
+    assert (await api("/runs", params={"experiment": "srv"}))["total"] == 25
+    assert (await api(f"/runs/{run_id}/restore", method="POST", body="{}"))["deleted"] is False
+    bad = await api(f"/runs/{run_id}/delete", method="POST", body="not json", expect=400)
+    assert "JSON" in bad["message"]
+    assert not ml.get_run(run_id).deleted
+
+
+async def test_compare_returns_runs_and_curves(api, runs_logged):
+    compared = await api("/compare", params=[("run", "run-01"), ("run", "run-02")])
+    assert [r["run_name"] for r in compared["runs"]] == ["run-01", "run-02"]
+    first = compared["runs"][0]["run_id"]
+    assert [step for step, _ in compared["curves"][first]["val/loss"]] == [0, 1]
+    error = await api("/compare", params=[("run", "run-01")], expect=400)
+    assert "2 to 20" in error["message"]
+
+
+def test_openapi_describes_exactly_the_registered_routes():
+    spec = json.loads((Path(__file__).parents[1] / "jupyter_mlops" / "server" / "openapi.json").read_text())
+    assert spec["servers"] == [{"url": API}]
+    documented = {(re.sub(r"\{(\w+)\}", r"(?P<\1>)", path), method.upper()) for path, item in spec["paths"].items() for method in item}
+    registered = set()
+    for pattern, handler in ROUTES:
+        shape = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"(?P<\1>)", pattern)
+        shape = shape.replace("(?P<action>)", "{action}")
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            if method.lower() in handler.__dict__:
+                for action in ("delete", "restore") if "{action}" in shape else [None]:
+                    registered.add((shape.replace("{action}", action) if action else shape, method))
+    assert documented == registered
