@@ -68,3 +68,13 @@ def closest(name: str, choices) -> str:
     """
     match = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
     return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def one_line(message) -> str:
+    r"""Fold a multi-line message (e.g. a filter error with its caret line) into one line.
+
+    >>> one_line("bad token at column 3 in filter:\n  a >> b\n    ^^")
+    'bad token at column 3 in filter: a >> b'
+    """
+    lines = [ln.strip() for ln in str(message).splitlines() if ln.strip() and set(ln.strip()) != {"^"}]
+    return " ".join(lines)

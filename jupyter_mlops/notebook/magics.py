@@ -7,7 +7,7 @@ import difflib
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from ..errors import MlopsError, closest
+from ..errors import MlopsError, closest, one_line
 from .commands import CELL_COMMANDS, COMMANDS
 
 
@@ -26,12 +26,6 @@ def overview() -> str:
         summary = (fn.__doc__ or "").strip().splitlines()[0]
         lines.append(f"  {name:<11} {summary}")
     return "\n".join(lines)
-
-
-def one_line(message: str) -> str:
-    """Fold a multi-line core message (e.g. a filter error with its caret) into one line."""
-    lines = [ln.strip() for ln in str(message).splitlines() if ln.strip() and set(ln.strip()) != {"^"}]
-    return " ".join(lines)
 
 
 def _unknown_option_hint(name: str, error: UsageError) -> str:

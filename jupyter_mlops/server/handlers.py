@@ -18,15 +18,10 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from .. import __version__
-from ..errors import InvalidInput, MlopsError
+from ..errors import InvalidInput, MlopsError, one_line
 from . import wire
 
 API = "/mlops/api/v1"
-
-
-def _one_line(message: str) -> str:
-    lines = [ln.strip() for ln in str(message).splitlines() if ln.strip() and set(ln.strip()) != {"^"}]
-    return " ".join(lines)
 
 
 def endpoint(method):
@@ -39,7 +34,7 @@ def endpoint(method):
             result = await asyncio.get_running_loop().run_in_executor(None, call)
         except MlopsError as error:
             self.set_status(error.http_status)
-            self.finish(json.dumps({"message": _one_line(error), "error": type(error).__name__}))
+            self.finish(json.dumps({"message": one_line(error), "error": type(error).__name__}))
             return
         self.finish(json.dumps(result, allow_nan=False))
 
