@@ -11,6 +11,19 @@ content-addressed artifact folder) that every process shares and plain SQL can q
 """
 
 from ._version import __version__
+from .autolog import autolog  # light: scikit-learn is imported when autolog is turned on
+from .datasets import (
+    build_training_set,
+    dataset_path,
+    define_feature_table,
+    describe_dataset,
+    diff_datasets,
+    lineage,
+    list_datasets,
+    load_dataset,
+    log_input,
+    register_dataset,
+)
 from .errors import AlreadyExists, InvalidInput, MlopsError, NotFound, StoreBusy
 from .tracking.log import (
     log_artifact,
@@ -52,16 +65,6 @@ def load_ipython_extension(ipython) -> None:
     load(ipython)
 
 
-def autolog(enable: bool = True, **options) -> None:
-    """Turn scikit-learn autologging on (or off with ``autolog(False)``) for this process.
-
-    >>> autolog()     # every estimator's fit now logs params, metrics and the model  # doctest: +SKIP
-    """
-    from .autolog import autolog as _autolog
-
-    return _autolog(enable, **options)
-
-
 def sql(query: str, params=None):
     """Run a read-only SQL query over the store's tables; return a pandas DataFrame.
 
@@ -79,5 +82,7 @@ __all__ = [
     "log_artifact", "log_text", "log_dict", "log_figure",
     "get_run", "search_runs", "metric_history", "list_experiments", "delete_run", "restore_run",
     "sql", "autolog",
+    "register_dataset", "load_dataset", "dataset_path", "list_datasets", "describe_dataset", "diff_datasets",
+    "log_input", "lineage", "define_feature_table", "build_training_set",
     "MlopsError", "InvalidInput", "NotFound", "AlreadyExists", "StoreBusy",
 ]

@@ -152,6 +152,17 @@ def log_input(run, X, y) -> None:
     if getattr(y, "name", None) is not None and not callable(y.name):
         tags["mlops.input.target"] = str(y.name)
     run.set_tags(tags)
+    _link_registered_dataset(run, X)
+
+
+def _link_registered_dataset(run, X) -> None:
+    """Lineage: when X is (a column subset of) a registered dataset version, the run read it."""
+    from ..datasets.lineage import record_link, registered_source
+
+    source = registered_source(X)
+    if source is not None:
+        record_link(run, source[0], source[1], "input")
+        run.set_tag("mlops.input.dataset", f"{source[0]}@{source[1]}")
 
 
 def _type_name(obj) -> str:

@@ -130,6 +130,45 @@ def run(shell, line, cell):
 
 
 @command
+@magic_arguments("mlops dataset")
+@argument("action", choices=["register", "list", "show", "diff", "lineage"], help="What to do.")
+@argument("targets", nargs="*", help="register: a DataFrame variable, a .parquet/.csv path or a quoted SQL query; "
+          "show/lineage: NAME[@VERSION]; diff: two of them.")
+@argument("-n", "--name", help="Dataset name (register).")
+@argument("-d", "--description", help="Description (register).")
+@argument("--reference", action="store_true", help="Reference a file in place instead of snapshotting it.")
+def dataset(shell, line, cell):
+    """Register, list, show (profile), diff and trace datasets."""
+    from .. import datasets
+    from ..widgets.dataset import DatasetProfile
+
+    args = parse_argstring(dataset, line)
+    want = {"register": 1, "list": 0, "show": 1, "diff": 2, "lineage": 1}[args.action]
+    if len(args.targets) != want:
+        raise UsageError(f"%mlops dataset {args.action} takes {want} argument(s), got {len(args.targets)}; see %mlops help dataset")
+    if args.action == "register":
+        if not args.name:
+            raise UsageError("give the dataset a name: %mlops dataset register df --name churn")
+        source = args.targets[0]
+        data = shell.user_ns.get(source, source) if source.isidentifier() else source
+        version = datasets.register_dataset(data, args.name, args.description, snapshot=not args.reference)
+        print(f"registered {version.ref}: {version.rows:,} rows x {len(version.schema)} columns")
+        return DatasetProfile(version)
+    if args.action == "list":
+        return datasets.list_datasets()
+    if args.action == "show":
+        return DatasetProfile(datasets.describe_dataset(args.targets[0]))
+    if args.action == "diff":
+        return datasets.diff_datasets(*args.targets)
+    found = datasets.lineage(args.targets[0])
+    print(f"{found.kind} {found.ref}: upstream (what it came from), then downstream (what used it)")
+    from IPython.display import display
+
+    display(found.upstream, found.downstream)
+    return None
+
+
+@command
 @magic_arguments("mlops help")
 @argument("subcommand", nargs="?", help="Subcommand to explain.")
 def help_(shell, line, cell):

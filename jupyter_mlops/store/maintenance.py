@@ -12,9 +12,9 @@ from .fold import fold_spools
 from .schema import TABLES, schema_version
 
 # (table, column) pairs that reference artifact blobs; later features add theirs.
-BLOB_REFERENCES: list[tuple[str, str]] = [("artifacts", "sha256")]
+BLOB_REFERENCES: list[tuple[str, str]] = [("artifacts", "sha256"), ("dataset_versions", "sha256")]
 # Tables holding per-run rows that gc purges with a deleted run.
-RUN_TABLES: list[str] = ["params", "metrics", "latest_metrics", "tags", "artifacts"]
+RUN_TABLES: list[str] = ["params", "metrics", "latest_metrics", "tags", "artifacts", "run_datasets"]
 
 
 def _folder_bytes(path) -> int:

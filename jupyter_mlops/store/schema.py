@@ -71,6 +71,42 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        2,
+        "datasets: versions with profiles, run inputs/outputs (lineage), feature tables",
+        """
+        CREATE TABLE datasets (
+            name VARCHAR PRIMARY KEY, description VARCHAR, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE dataset_versions (
+            name VARCHAR NOT NULL, version INTEGER NOT NULL, fingerprint VARCHAR NOT NULL,
+            row_count BIGINT NOT NULL, schema JSON NOT NULL, storage VARCHAR NOT NULL,
+            sha256 VARCHAR, path VARCHAR, source VARCHAR NOT NULL, description VARCHAR,
+            tags JSON, definition JSON, run_id VARCHAR, created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (name, version)
+        );
+        CREATE TABLE dataset_columns (
+            name VARCHAR NOT NULL, version INTEGER NOT NULL, position INTEGER NOT NULL,
+            column_name VARCHAR NOT NULL, type VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            null_share DOUBLE, distinct_count BIGINT, min VARCHAR, max VARCHAR,
+            mean DOUBLE, std DOUBLE, quantiles DOUBLE[], categories JSON, other_count BIGINT,
+            PRIMARY KEY (name, version, position)
+        );
+        CREATE TABLE run_datasets (
+            run_id VARCHAR NOT NULL, dataset VARCHAR NOT NULL, version INTEGER NOT NULL,
+            role VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (run_id, dataset, version, role)
+        );
+        CREATE TABLE feature_tables (
+            name VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, version INTEGER,
+            entity VARCHAR[] NOT NULL, event_time VARCHAR NOT NULL, features VARCHAR[] NOT NULL,
+            ttl_seconds DOUBLE, description VARCHAR, created_at TIMESTAMP NOT NULL
+        );
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 TABLES: dict[str, str] = {
@@ -94,6 +130,24 @@ TABLES: dict[str, str] = {
         "size (bytes), created_at."
     ),
     "spool_offsets": "Internal: how far each process's spool file has been folded in.",
+    "datasets": "name (unique), description, created_at.",
+    "dataset_versions": (
+        "One row per version: name, version, fingerprint (content hash: same rows and schema, "
+        "same version), row_count, schema (JSON), storage (snapshot | reference), sha256 "
+        "(the Parquet snapshot's blob), path (a referenced file), source, description, tags, "
+        "definition (how a feature set was built), run_id (the run active at registration), created_at."
+    ),
+    "dataset_columns": (
+        "Each version's column profile: position, column_name, type, kind (numeric | "
+        "categorical | boolean | temporal | other), null_share, distinct_count (approximate), "
+        "min, max, mean, std, quantiles (101 points, 0%..100%), categories (JSON [[value, count]...], "
+        "top 50), other_count."
+    ),
+    "run_datasets": "Lineage: run_id, dataset, version, role (input: the run read it | output: it produced it).",
+    "feature_tables": (
+        "Feature table definitions: name, dataset (+ pinned version or NULL for latest), entity "
+        "(key columns), event_time, features, ttl_seconds, description."
+    ),
 }
 
 
