@@ -39,6 +39,7 @@ class Row:
     target: float | None
     per: str = ""  # unit suffix, e.g. "run" -> "1.2 ms/run"
     note: str = ""
+    unit: str = "s"  # "s" for times (shown in s/ms/µs); anything else is shown as "<value> <unit>"
 
     @property
     def ratio(self) -> float | None:
@@ -69,6 +70,12 @@ def fmt_ratio(ratio: float | None) -> str:
     return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.2g}x"
 
 
+def fmt_value(value: float | None, row: Row) -> str:
+    if row.unit == "s":
+        return fmt_time(value, row.per)
+    return "—" if value is None else f"{value:,.0f} {row.unit}"
+
+
 def markdown_table(rows: list[Row]) -> str:
     """The result table, plus numbered notes for rows that carry one."""
     peer_names = sorted({r.peer_name for r in rows if r.peer_name}) or ["peer"]
@@ -83,9 +90,9 @@ def markdown_table(rows: list[Row]) -> str:
             notes.append(row.note)
             figure += f" [{len(notes)}]"
         met = {True: "yes", False: "**no**", None: "—"}[row.met]
-        target = "—" if row.target is None else "≤ " + fmt_time(row.target, row.per)
+        target = "—" if row.target is None else "≤ " + fmt_value(row.target, row)
         lines.append(
-            f"| {figure} | {fmt_time(row.ours, row.per)} | {fmt_time(row.peer, row.per)} "
+            f"| {figure} | {fmt_value(row.ours, row)} | {fmt_value(row.peer, row)} "
             f"| {fmt_ratio(row.ratio)} | {target} | {met} |"
         )
     if notes:

@@ -195,3 +195,39 @@ def test_export_of_a_run_without_code_says_why(home, tmp_path):
         pass
     outcome = CliRunner().invoke(main, ["export", "scripted", "--notebook", str(tmp_path / "x.ipynb")])
     assert outcome.exit_code == 2 and "recorded no code" in outcome.output
+
+
+def test_dataset_magics_register_list_show_diff_lineage(cell, shell):
+    import pandas as pd
+
+    shell.user_ns["churn_df"] = pd.DataFrame({"age": [30, 40, 50, 60], "plan": ["a", "b", "a", "<img src=x onerror=alert(1)>"]})
+    result, out = cell("%mlops dataset register churn_df --name churn --description first")
+    assert "registered churn@1: 4 rows x 2 columns" in out.stdout
+    assert "<svg" in result.result.to_html()
+    shell.user_ns["churn_df2"] = shell.user_ns["churn_df"].assign(age=[70, 80, 90, 99])
+    cell("%mlops dataset register churn_df2 --name churn")
+    listed, _ = cell("%mlops dataset list")
+    assert listed.result[["name", "latest_version"]].values.tolist() == [["churn", 2]]
+    shown, _ = cell("%mlops dataset show churn@1")
+    html = shown.result.to_html()
+    assert "&lt;img src=x" in html and "<img" not in html
+    diff, _ = cell("%mlops dataset diff churn@1 churn@2")
+    assert diff.result.columns.set_index("column").loc["age", "shifted"]
+    _, out = cell("%mlops dataset lineage churn@2")
+    assert "dataset churn@2" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "source,message",
+    [
+        ("%mlops dataset register churn_missing", "give the dataset a name"),
+        ("%mlops dataset register nothing_here --name x", "neither an existing"),
+        ("%mlops dataset show", "takes 1 argument"),
+        ("%mlops dataset show nope@1", "no dataset 'nope'"),
+        ("%mlops dataset frobnicate", "invalid choice"),
+    ],
+)
+def test_dataset_magic_bad_input_is_one_line(cell, source, message):
+    result, out = cell(source)
+    shown = (out.stderr + out.stdout).strip()
+    assert isinstance(result.error_in_exec, UsageError) and message in shown and len(shown.splitlines()) == 1, shown

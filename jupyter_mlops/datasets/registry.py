@@ -96,10 +96,8 @@ def _check_frame(frame) -> None:
 
 def _materialize(data, con, scratch: Path, snapshot: bool) -> tuple[str, str, Path | None]:
     """Return (relation SQL over a Parquet/CSV file, source description, file to snapshot)."""
-    import pandas as pd
-
     target = scratch / "data.parquet"
-    if isinstance(data, pd.DataFrame):
+    if type(data).__module__.startswith("pandas") and type(data).__name__ == "DataFrame":
         _check_frame(data)
         con.register("_frame", data)
         con.execute("COPY (SELECT * FROM _frame) TO ? (FORMAT parquet, COMPRESSION zstd)", [str(target)])
