@@ -49,7 +49,8 @@ def runs_logged(home):
         ml.log_metric("inf", float("inf"))
 
 
-ALL_ROUTES = [("GET", "/health"), ("GET", "/experiments"), ("GET", "/runs"), ("GET", "/runs/x"),
+ALL_ROUTES = [("GET", "/health"), ("GET", "/experiments"), ("GET", "/runs"), ("GET", "/runs/x"), ("GET", "/datasets"),
+              ("GET", "/datasets/x/versions"), ("GET", "/datasets/x/versions/1"), ("GET", "/datasets/diff"), ("GET", "/lineage"),
               ("POST", "/runs/x/delete"), ("POST", "/runs/x/restore"), ("GET", "/runs/x/metrics/acc"), ("GET", "/compare")]
 
 
@@ -144,3 +145,45 @@ def test_openapi_describes_exactly_the_registered_routes():
                 for action in ("delete", "restore") if "{action}" in shape else [None]:
                     registered.add((shape.replace("{action}", action) if action else shape, method))
     assert documented == registered
+
+
+@pytest.fixture
+def datasets_logged(home):
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, float("nan")], "c": ["a", "b", "a", "<b>"]})
+    ml.register_dataset(frame, "churn", description="first")
+    with ml.start_run("reader"):
+        ml.load_dataset("churn@1")
+    ml.register_dataset(frame.assign(x=[10.0, 20.0, 30.0, 40.0]), "churn")
+
+
+async def test_dataset_endpoints(api, datasets_logged):
+    listed = await api("/datasets")
+    assert [(d["name"], d["latest_version"], d["versions"], d["rows"]) for d in listed["datasets"]] == [("churn", 2, 2, 4)]
+    versions = await api("/datasets/churn/versions")
+    assert [v["ref"] for v in versions["versions"]] == ["churn@1", "churn@2"] and "columns" not in versions["versions"][0]
+    one = await api("/datasets/churn/versions/1")
+    assert [c["column_name"] for c in one["columns"]] == ["x", "c"] and one["columns"][0]["null_share"] == 0.25
+    assert len(one["columns"][0]["quantiles"]) == 101 and dict(one["columns"][1]["categories"])["<b>"] == 1
+    assert (await api("/datasets/churn/versions/latest"))["version"] == 2
+    diff = await api("/datasets/diff", params={"before": "churn@1", "after": "churn@2"})
+    assert {c["column"]: c["shifted"] for c in diff["columns"]}["x"] is True
+    found = await api("/lineage", params={"ref": "churn@1"})
+    assert [r["run_name"] for r in found["downstream"]] == ["reader"] and found["kind"] == "dataset"
+
+
+@pytest.mark.parametrize(
+    "path,params,status,message",
+    [
+        ("/datasets/nope/versions", None, 404, "no dataset 'nope'"),
+        ("/datasets/churn/versions/9", None, 404, "versions are 1-2"),
+        ("/datasets/churn/versions/first", None, 400, "positive number"),
+        ("/datasets/diff", {"before": "churn@1"}, 400, "before' and 'after'"),
+        ("/lineage", None, 400, "'ref'"),
+        ("/lineage", {"ref": "ghost"}, 404, "neither a dataset"),
+    ],
+)
+async def test_dataset_endpoints_bad_input(api, datasets_logged, path, params, status, message):
+    error = await api(path, params=params, expect=status)
+    assert message in error["message"]

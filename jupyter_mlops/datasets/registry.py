@@ -250,6 +250,18 @@ def describe_dataset(ref: str) -> DatasetVersion:
                           run_id, columns)
 
 
+def dataset_versions(name: str) -> list[DatasetVersion]:
+    """Every version of dataset ``name``, oldest first.
+
+    >>> [v.ref for v in dataset_versions("churn")]    # doctest: +SKIP
+    ['churn@1', 'churn@2']
+    """
+    with open_store().connect() as con:
+        _resolve(con, name)  # NotFound, with a suggestion, for an unknown name
+        versions = [v for (v,) in con.execute("SELECT version FROM dataset_versions WHERE name = ? ORDER BY version", [name]).fetchall()]
+        return [describe_dataset(f"{name}@{v}") for v in versions]
+
+
 def dataset_path(ref: str) -> Path:
     """The Parquet file of a snapshotted version (or the referenced file), for DuckDB users.
 

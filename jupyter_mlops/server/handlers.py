@@ -138,6 +138,52 @@ class CompareHandler(MlopsHandler):
         return {"runs": details, "curves": curves}
 
 
+class DatasetsHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..datasets import list_datasets
+
+        return {"datasets": wire.datasets(list_datasets())}
+
+
+class DatasetVersionsHandler(MlopsHandler):
+    @endpoint
+    def get(self, name: str):
+        from ..datasets.registry import dataset_versions
+
+        return {"name": name, "versions": [wire.dataset_version(v, with_columns=False) for v in dataset_versions(name)]}
+
+
+class DatasetVersionHandler(MlopsHandler):
+    @endpoint
+    def get(self, name: str, version: str):
+        from ..datasets import describe_dataset
+
+        return wire.dataset_version(describe_dataset(f"{name}@{version}"), with_columns=True)
+
+
+class DatasetDiffHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..datasets import diff_datasets
+
+        args = self.query()
+        if not args.get("before") or not args.get("after"):
+            raise InvalidInput("diff needs 'before' and 'after' query arguments, e.g. before=churn@1&after=churn@2")
+        return wire.dataset_diff(diff_datasets(args["before"], args["after"]))
+
+
+class LineageHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..datasets import lineage
+
+        ref = self.query().get("ref")
+        if not ref:
+            raise InvalidInput("lineage needs a 'ref' query argument: a dataset (name@version) or a run id")
+        return wire.lineage(lineage(ref))
+
+
 ROUTES = [
     (r"/health", HealthHandler),
     (r"/experiments", ExperimentsHandler),
@@ -146,6 +192,11 @@ ROUTES = [
     (r"/runs/(?P<run_id>[^/]+)/(?P<action>delete|restore)", RunActionHandler),
     (r"/runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricHistoryHandler),
     (r"/compare", CompareHandler),
+    (r"/datasets", DatasetsHandler),
+    (r"/datasets/diff", DatasetDiffHandler),
+    (r"/datasets/(?P<name>[^/]+)/versions", DatasetVersionsHandler),
+    (r"/datasets/(?P<name>[^/]+)/versions/(?P<version>[^/]+)", DatasetVersionHandler),
+    (r"/lineage", LineageHandler),
 ]
 
 

@@ -110,3 +110,56 @@ def boolean(args: dict, name: str) -> bool:
         raise InvalidInput(f"query argument '{name}' must be true or false, got {raw!r}")
     return raw in ("true", "1")
 
+
+
+def _plain(value):
+    """A DataFrame cell as JSON: timestamps as ISO, numpy scalars as Python, NaN/NaT as null."""
+    if hasattr(value, "isoformat"):
+        return when(value)
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _records(frame) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def datasets(frame) -> list[dict]:
+    return [{"name": r["name"], "latest_version": int(r["latest_version"]), "versions": int(r["versions"]),
+             "rows": int(r["rows"]), "storage": r["storage"], "updated_at": when(r["updated_at"]),
+             "description": r["description"] if isinstance(r["description"], str) else None}
+            for r in frame.to_dict("records")]
+
+
+def _column(c: dict) -> dict:
+    return {**c, "null_share": number(c["null_share"]), "mean": number(c["mean"]) if c["mean"] is not None else None,
+            "std": number(c["std"]) if c["std"] is not None else None,
+            "quantiles": [number(q) for q in c["quantiles"]] if c["quantiles"] else None}
+
+
+def dataset_version(version, with_columns: bool) -> dict:
+    out = {"name": version.name, "version": version.version, "ref": version.ref, "fingerprint": version.fingerprint,
+           "rows": version.rows, "schema": version.schema, "storage": version.storage, "source": version.source,
+           "created_at": when(version.created_at), "description": version.description, "tags": version.tags,
+           "definition": version.definition, "run_id": version.run_id}
+    if with_columns:
+        out["columns"] = [_column(c) for c in version.columns]
+    return out
+
+
+def dataset_diff(diff) -> dict:
+    columns = []
+    for r in diff.columns.to_dict("records"):
+        columns.append({"column": r["column"], "kind": r["kind"], "null_share_change": number(float(r["null_share_change"])),
+                        "distinct_change": int(r["distinct_change"]), "shift": None if r["shift"] is None or str(r["shift"]) == "nan" else number(float(r["shift"])),
+                        "shifted": bool(r["shifted"])})
+    return {"before": diff.before, "after": diff.after, "added": diff.added, "removed": diff.removed,
+            "retyped": [{"column": c, "before": a, "after": b} for c, a, b in diff.retyped],
+            "rows_before": diff.rows_before, "rows_after": diff.rows_after, "columns": columns, "summary": diff.summary()}
+
+
+def lineage(found) -> dict:
+    return {"ref": found.ref, "kind": found.kind, "upstream": _records(found.upstream), "downstream": _records(found.downstream)}
