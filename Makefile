@@ -4,9 +4,22 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
-# Re-install when the project's metadata changes.
+# Re-install when the project's metadata or the JupyterLab extension's source changes.
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# The sidebar (labextension/) is built by hatch-jupyter-builder inside `pip install` (jlpm install,
+# jlpm build:prod; Node.js >= 20.19 needed) and installed as shared-data, exactly as the wheel ships it.
+LABEXT_SRC := pyproject.toml jupyter_mlops/server/openapi.json \
+	$(wildcard labextension/package.json labextension/yarn.lock labextension/.yarnrc.yml \
+	labextension/tsconfig.json labextension/install.json labextension/src/*.ts* labextension/src/*/*.ts* \
+	labextension/style/*)
+# Never reuse an old build: remove the previous output before every install.
+CLEAN_LABEXT := rm -rf jupyter_mlops/labextension labextension/lib labextension/tsconfig.tsbuildinfo
+NEED_NODE := @command -v node >/dev/null || { echo "Node.js >= 20.19 is needed to build the JupyterLab extension (labextension/)"; exit 1; }
+
+# Browser tests drive Debian's chromium package; install it when missing (CI starts without it).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench install clean
 
@@ -14,11 +27,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): $(LABEXT_SRC) | $(BIN)/python
+	$(NEED_NODE)
+	$(CLEAN_LABEXT)
 	$(PIP) install -e ".[demo]"
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
+$(TEST_STAMP): $(LABEXT_SRC) | $(BIN)/python
+	$(NEED_NODE)
+	$(CLEAN_LABEXT)
 	$(PIP) install -e ".[demo,test]"
 	touch $@
 
@@ -27,7 +44,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	MLOPS_HOME=$(CURDIR)/.mlops $(BIN)/python -m jupyter_mlops.demo
 
-test: $(TEST_STAMP)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+test: $(TEST_STAMP) | $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: $(TEST_STAMP)
@@ -36,3 +57,4 @@ bench: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) .mlops build dist *.egg-info
+	$(CLEAN_LABEXT) labextension/node_modules

@@ -67,6 +67,8 @@ def define_feature_table(name: str, source, entity, event_time: str, features=No
 
     A DataFrame is registered first as dataset ``name``. ``features`` defaults to every column
     but the entity and event-time columns. A ref without ``@version`` follows the latest version.
+
+    >>> define_feature_table("customer_stats", stats_df, entity="customer_id", event_time="as_of", ttl="30d")  # doctest: +SKIP
     """
     from .registry import describe_dataset, register_dataset
 
@@ -112,6 +114,9 @@ def build_training_set(labels, features: list, label_time: str, name: str, descr
 
     Each feature table's entity columns must exist in ``labels`` under the same names. Returns the
     registered DatasetVersion (features appended to the label columns, rows in label order).
+
+    >>> build_training_set(labels_df, ["customer_stats"], label_time="churned_at", name="churn_train")  # doctest: +SKIP
+    <DatasetVersion churn_train@1: 7,043 rows x 9 columns, snapshot>
     """
     import duckdb
     import pandas as pd

@@ -90,6 +90,8 @@ def lineage(ref: str) -> Lineage:
 
     For a dataset: ``upstream`` are the runs that produced it, ``downstream`` the runs that read it.
     For a run: ``upstream`` are the dataset versions it read, ``downstream`` those it produced.
+
+    >>> lineage("churn@2").downstream[["run_name", "status"]]    # doctest: +SKIP
     """
     from ..tracking.search import resolve_run_id
     from .registry import _resolve

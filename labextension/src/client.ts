@@ -1,0 +1,170 @@
+/**
+ * A typed client for the jupyter-mlops REST API (`<base_url>mlops/api/v1/`).
+ *
+ * The request and response shapes come from `api-types.ts`, generated from the server's
+ * `openapi.json` by `jlpm build:api`, so the Python and TypeScript sides cannot drift.
+ * Requests go through `ServerConnection.makeRequest`, which adds the token and XSRF header.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import type { components, operations } from './api-types';
+
+type Schemas = components['schemas'];
+export type Health = Schemas['HealthResponse'];
+export type Experiment = Schemas['Experiment'];
+export type RunSummary = Schemas['RunSummary'];
+export type RunDetail = Schemas['RunDetail'];
+export type RunStatus = RunSummary['status'];
+export type MetricValue = Schemas['MetricValue'];
+export type MetricPoint = Schemas['MetricPoint'];
+export type ListRunsResponse = Schemas['ListRunsResponse'];
+export type MetricHistoryResponse = Schemas['MetricHistoryResponse'];
+export type CompareRunsResponse = Schemas['CompareRunsResponse'];
+
+/** The JSON body an operation answers with on success. */
+type Ok<Op extends keyof operations> = operations[Op]['responses'][200]['content']['application/json'];
+/** The query parameters an operation takes. */
+export type ListRunsQuery = NonNullable<operations['listRuns']['parameters']['query']>;
+
+/** Where the API lives, relative to the server's base URL. */
+export const API_PATH = 'mlops/api/v1';
+
+/** The server answered with an error: `status` is the HTTP status (0 for a network failure). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly error: string = ''
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The Jupyter server answered, but the jupyter-mlops server extension is not loaded in it. */
+export class ServerExtensionMissing extends Error {
+  constructor(readonly detail: string = '') {
+    super(
+      'The jupyter-mlops server extension is not enabled in this Jupyter server. ' +
+        'Run `jupyter server extension enable jupyter_mlops` and restart JupyterLab.'
+    );
+    this.name = 'ServerExtensionMissing';
+  }
+}
+
+let defaultSettings: ServerConnection.ISettings | null = null;
+
+function settingsOrDefault(settings?: ServerConnection.ISettings): ServerConnection.ISettings {
+  if (settings) {
+    return settings;
+  }
+  if (!defaultSettings) {
+    defaultSettings = ServerConnection.makeSettings();
+  }
+  return defaultSettings;
+}
+
+/** A query string from a record; arrays repeat their key (`run=a&run=b`), empty values are left out. */
+export function queryString(query: Record<string, string | number | boolean | string[] | undefined | null>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') {
+      continue;
+    }
+    if (Array.isArray(value)) {
+      value.forEach(item => params.append(key, item));
+    } else {
+      params.append(key, String(value));
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** One call to the API: JSON in, JSON out, errors as ApiError or ServerExtensionMissing. */
+async function request<T>(
+  path: string,
+  query: string,
+  init: RequestInit = {},
+  settings?: ServerConnection.ISettings,
+  isHealth = false
+): Promise<T> {
+  const conn = settingsOrDefault(settings);
+  const url = URLExt.join(conn.baseUrl, API_PATH, path) + query;
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, conn);
+  } catch (reason) {
+    throw new ApiError(0, `Cannot reach the Jupyter server: ${String(reason)}`, 'NetworkError');
+  }
+  const text = await response.text();
+  let body: unknown = undefined;
+  let isJson = false;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+    isJson = true;
+  } catch {
+    isJson = false;
+  }
+  const isObject = typeof body === 'object' && body !== null;
+  if (!response.ok) {
+    // Jupyter's own 404 page (HTML) means no handler answers under mlops/api/v1/.
+    if (response.status === 404 && (isHealth || !isObject)) {
+      throw new ServerExtensionMissing(`${response.status} ${response.statusText}`);
+    }
+    const error = isObject ? (body as Partial<Schemas['ErrorResponse']>) : {};
+    const message = error.message || `${response.status} ${response.statusText || 'error'}`;
+    throw new ApiError(response.status, message, error.error || '');
+  }
+  if (!isJson || !isObject) {
+    throw new ServerExtensionMissing('the answer was not JSON');
+  }
+  return body as T;
+}
+
+const seg = encodeURIComponent;
+
+/** GET /health: store path, schema version, scheduler heartbeat. */
+export function getHealth(settings?: ServerConnection.ISettings): Promise<Ok<'getHealth'>> {
+  return request('health', '', {}, settings, true);
+}
+
+/** GET /experiments: every experiment with its run count. */
+export function listExperiments(settings?: ServerConnection.ISettings): Promise<Ok<'listExperiments'>> {
+  return request('experiments', '', {}, settings);
+}
+
+/** GET /runs: one page of runs, filtered, sorted and paged on the server. */
+export function listRuns(query: ListRunsQuery = {}, settings?: ServerConnection.ISettings): Promise<Ok<'listRuns'>> {
+  return request('runs', queryString(query), {}, settings);
+}
+
+/** GET /runs/{run_id}: one run with params, metrics, tags, artifacts and environment. */
+export function getRun(runId: string, settings?: ServerConnection.ISettings): Promise<Ok<'getRun'>> {
+  return request(`runs/${seg(runId)}`, '', {}, settings);
+}
+
+/** POST /runs/{run_id}/delete: soft-delete a run. */
+export function deleteRun(runId: string, settings?: ServerConnection.ISettings): Promise<Ok<'deleteRun'>> {
+  return request(`runs/${seg(runId)}/delete`, '', { method: 'POST', body: '{}' }, settings);
+}
+
+/** POST /runs/{run_id}/restore: restore a soft-deleted run. */
+export function restoreRun(runId: string, settings?: ServerConnection.ISettings): Promise<Ok<'restoreRun'>> {
+  return request(`runs/${seg(runId)}/restore`, '', { method: 'POST', body: '{}' }, settings);
+}
+
+/** GET /runs/{run_id}/metrics/{key}: every logged value of one metric. */
+export function getMetricHistory(
+  runId: string,
+  key: string,
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'getMetricHistory'>> {
+  return request(`runs/${seg(runId)}/metrics/${seg(key)}`, '', {}, settings);
+}
+
+/** GET /compare?run=a&run=b: several runs side by side with their metric curves. */
+export function compareRuns(runIds: string[], settings?: ServerConnection.ISettings): Promise<Ok<'compareRuns'>> {
+  return request('compare', queryString({ run: runIds }), {}, settings);
+}

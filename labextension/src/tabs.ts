@@ -1,0 +1,8 @@
+/**
+ * The registry of sidebar tabs, in display order. Each later feature adds one module
+ * exporting an `ISidebarTab` (see `tab.ts`) and one line here.
+ */
+import { experimentsTab } from './experiments/tab';
+import type { ISidebarTab } from './tab';
+
+export const TABS: ISidebarTab[] = [experimentsTab];
