@@ -73,8 +73,13 @@ def closest(name: str, choices) -> str:
 def one_line(message) -> str:
     r"""Fold a multi-line message (e.g. a filter error with its caret line) into one line.
 
-    >>> one_line("bad token at column 3 in filter:\n  a >> b\n    ^^")
-    'bad token at column 3 in filter: a >> b'
+    A first line ending in ':' runs on into the next (the text it introduces); later lines,
+    such as a hint, are set off with ' -- '.
+
+    >>> one_line("bad token at column 3 in filter:\n  a >> b\n    ^^\nexpected one of: =, <")
+    'bad token at column 3 in filter: a >> b -- expected one of: =, <'
     """
     lines = [ln.strip() for ln in str(message).splitlines() if ln.strip() and set(ln.strip()) != {"^"}]
-    return " ".join(lines)
+    if len(lines) > 1 and lines[0].endswith(":"):
+        lines[:2] = [f"{lines[0]} {lines[1]}"]
+    return " -- ".join(lines)

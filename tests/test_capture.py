@@ -75,3 +75,13 @@ def test_capture_can_be_turned_off(home):
         pass
     environment.wait_for_capture()
     assert ml.get_run(run.run_id).tags == {}
+
+
+def test_kernel_started_by_jupyter_records_its_notebook_without_the_extension(home):
+    from .conftest import python_code
+
+    code = "import jupyter_mlops as ml\nwith ml.start_run('plain') as r:\n    print(r.run_id)\n"
+    result = python_code(code, home, env={"MLOPS_CAPTURE": "1", "JPY_SESSION_NAME": "analysis/churn.ipynb"})
+    assert result.returncode == 0, result.stderr
+    tags = ml.get_run(result.stdout.strip()).tags
+    assert (tags["mlops.source.type"], tags["mlops.source.notebook"]) == ("notebook", "analysis/churn.ipynb")

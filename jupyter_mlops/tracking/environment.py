@@ -50,7 +50,9 @@ def register_context_provider(provider) -> None:
 
 
 def _script_context() -> dict:
-    notebook = os.environ.get(NOTEBOOK_ENV)
+    # Jupyter's server tells the kernels it starts which notebook they run (JPY_SESSION_NAME),
+    # so a kernel that only did `import jupyter_mlops` still records its notebook.
+    notebook = os.environ.get(NOTEBOOK_ENV) or os.environ.get("JPY_SESSION_NAME")
     if notebook:
         return {"tags": {"mlops.source.type": "notebook", "mlops.source.notebook": notebook}}
     main = sys.modules.get("__main__")

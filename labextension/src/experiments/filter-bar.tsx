@@ -55,7 +55,7 @@ export function FilterBar(props: IFilterBarProps): React.ReactElement {
           type="search"
           className={`mlops-input${props.error ? ' mlops-input-invalid' : ''}`}
           data-testid="mlops-filter"
-          placeholder="metrics.acc > 0.9 AND params.model = 'rf'"
+          placeholder="filter, e.g. metrics.acc > 0.9 AND params.model = 'rf'  (Enter)"
           title="A filter in the search_runs language; press Enter to apply, Escape to clear"
           spellCheck={false}
           autoComplete="off"
