@@ -24,6 +24,46 @@ function differs(values: Array<string | undefined>): boolean {
   return new Set(values.map(v => (v === undefined ? '\u0000missing' : v))).size > 1;
 }
 
+/** One side-by-side table (params or metrics): a row per key, rows whose values differ marked. */
+function CompareTable(props: {
+  runs: RunDetail[];
+  keys: string[];
+  first: string;
+  empty: string;
+  tableTestId: string;
+  rowTestId: string;
+  onlyDiff: boolean;
+  valueOf: (run: RunDetail, key: string) => string | undefined;
+}): React.ReactElement {
+  if (props.keys.length === 0) {
+    return <div className="mlops-hint">{props.empty}</div>;
+  }
+  return (
+    <div className="mlops-table-scroll">
+      <table className="mlops-table mlops-compare-table" data-testid={props.tableTestId}>
+        <RunHeaders runs={props.runs} first={props.first} />
+        <tbody>
+          {props.keys.map(key => {
+            const values = props.runs.map(run => props.valueOf(run, key));
+            const diff = differs(values);
+            if (props.onlyDiff && !diff) {
+              return null;
+            }
+            return (
+              <tr key={key} data-testid={props.rowTestId} data-key={key} className={diff ? 'mlops-diff' : undefined}>
+                <th scope="row">{key}</th>
+                {values.map((value, i) => (
+                  <Cell key={i} value={value} />
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function RunHeaders(props: { runs: RunDetail[]; first: string }): React.ReactElement {
   return (
     <thead>
@@ -128,72 +168,28 @@ export function CompareView(props: ICompareProps): React.ReactElement {
           </label>
 
           <h4 className="mlops-section">Parameters</h4>
-          {paramKeys.length === 0 ? (
-            <div className="mlops-hint">None of these runs has parameters.</div>
-          ) : (
-            <div className="mlops-table-scroll">
-              <table className="mlops-table mlops-compare-table" data-testid="mlops-compare-params">
-                <RunHeaders runs={runs} first="Parameter" />
-                <tbody>
-                  {paramKeys.map(key => {
-                    const values = runs.map(run => run.params[key]);
-                    const diff = differs(values);
-                    if (onlyDiff && !diff) {
-                      return null;
-                    }
-                    return (
-                      <tr
-                        key={key}
-                        data-testid="mlops-compare-param-row"
-                        data-key={key}
-                        className={diff ? 'mlops-diff' : undefined}
-                      >
-                        <th scope="row">{key}</th>
-                        {values.map((value, i) => (
-                          <Cell key={i} value={value} />
-                        ))}
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <CompareTable
+            runs={runs}
+            keys={paramKeys}
+            first="Parameter"
+            empty="None of these runs has parameters."
+            tableTestId="mlops-compare-params"
+            rowTestId="mlops-compare-param-row"
+            onlyDiff={onlyDiff}
+            valueOf={(run, key) => run.params[key]}
+          />
 
           <h4 className="mlops-section">Metrics (latest)</h4>
-          {metricKeys.length === 0 ? (
-            <div className="mlops-hint">None of these runs has metrics.</div>
-          ) : (
-            <div className="mlops-table-scroll">
-              <table className="mlops-table mlops-compare-table" data-testid="mlops-compare-metrics">
-                <RunHeaders runs={runs} first="Metric" />
-                <tbody>
-                  {metricKeys.map(key => {
-                    const values = runs.map(run =>
-                      key in run.metrics ? formatMetric(run.metrics[key]) : undefined
-                    );
-                    const diff = differs(values);
-                    if (onlyDiff && !diff) {
-                      return null;
-                    }
-                    return (
-                      <tr
-                        key={key}
-                        data-testid="mlops-compare-metric-row"
-                        data-key={key}
-                        className={diff ? 'mlops-diff' : undefined}
-                      >
-                        <th scope="row">{key}</th>
-                        {values.map((value, i) => (
-                          <Cell key={i} value={value} />
-                        ))}
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <CompareTable
+            runs={runs}
+            keys={metricKeys}
+            first="Metric"
+            empty="None of these runs has metrics."
+            tableTestId="mlops-compare-metrics"
+            rowTestId="mlops-compare-metric-row"
+            onlyDiff={onlyDiff}
+            valueOf={(run, key) => (key in run.metrics ? formatMetric(run.metrics[key]) : undefined)}
+          />
 
           {chartKeys.length > 0 && <h4 className="mlops-section">Curves</h4>}
           <div className="mlops-charts">
