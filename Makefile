@@ -1,9 +1,14 @@
 # The two commands the README promises: `make demo` and `make test`. Both set everything up
 # on a fresh machine (the virtualenv and the project), so CI needs nothing installed by hand.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+# This machine's pip config lists local index folders that may not exist; pip then warns once
+# per package. Drop only that line (pipefail keeps pip's exit status).
+QUIET  := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 # Re-install when the project's metadata or the JupyterLab extension's source changes.
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
@@ -25,18 +30,18 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip
+	$(PIP) install --upgrade pip $(QUIET)
 
 $(STAMP): $(LABEXT_SRC) | $(BIN)/python
 	$(NEED_NODE)
 	$(CLEAN_LABEXT)
-	$(PIP) install -e ".[demo]"
+	$(PIP) install -e ".[demo]" $(QUIET)
 	touch $@
 
 $(TEST_STAMP): $(LABEXT_SRC) | $(BIN)/python
 	$(NEED_NODE)
 	$(CLEAN_LABEXT)
-	$(PIP) install -e ".[demo,test]"
+	$(PIP) install -e ".[demo,test]" $(QUIET)
 	touch $@
 
 install: $(STAMP)
@@ -52,7 +57,7 @@ test: $(TEST_STAMP) | $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: $(TEST_STAMP)
-	$(PIP) install -e ".[bench]"
+	$(PIP) install -e ".[bench]" $(QUIET)
 	$(BIN)/python benchmarks/run.py
 
 clean:
