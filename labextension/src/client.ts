@@ -21,6 +21,12 @@ export type MetricPoint = Schemas['MetricPoint'];
 export type ListRunsResponse = Schemas['ListRunsResponse'];
 export type MetricHistoryResponse = Schemas['MetricHistoryResponse'];
 export type CompareRunsResponse = Schemas['CompareRunsResponse'];
+export type DatasetSummary = Schemas['DatasetSummary'];
+export type DatasetVersion = Schemas['DatasetVersion'];
+export type ColumnProfile = Schemas['ColumnProfile'];
+export type ColumnShift = Schemas['ColumnShift'];
+export type DatasetDiff = Schemas['DatasetDiff'];
+export type LineageResponse = Schemas['LineageResponse'];
 
 /** The JSON body an operation answers with on success. */
 type Ok<Op extends keyof operations> = operations[Op]['responses'][200]['content']['application/json'];
@@ -167,4 +173,33 @@ export function getMetricHistory(
 /** GET /compare?run=a&run=b: several runs side by side with their metric curves. */
 export function compareRuns(runIds: string[], settings?: ServerConnection.ISettings): Promise<Ok<'compareRuns'>> {
   return request('compare', queryString({ run: runIds }), {}, settings);
+}
+
+/** GET /datasets: every dataset with its latest version. */
+export function listDatasets(settings?: ServerConnection.ISettings): Promise<Ok<'listDatasets'>> {
+  return request('datasets', '', {}, settings);
+}
+
+/** GET /datasets/{name}/versions: every version of a dataset (without column profiles). */
+export function listDatasetVersions(name: string, settings?: ServerConnection.ISettings): Promise<Ok<'listDatasetVersions'>> {
+  return request(`datasets/${seg(name)}/versions`, '', {}, settings);
+}
+
+/** GET /datasets/{name}/versions/{version}: one version with its column profile (`version`: a number or "latest"). */
+export function getDatasetVersion(
+  name: string,
+  version: number | string,
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'getDatasetVersion'>> {
+  return request(`datasets/${seg(name)}/versions/${seg(String(version))}`, '', {}, settings);
+}
+
+/** GET /datasets/diff?before=churn@1&after=churn@2: schema changes, row delta and profile shifts. */
+export function diffDatasets(before: string, after: string, settings?: ServerConnection.ISettings): Promise<Ok<'diffDatasets'>> {
+  return request('datasets/diff', queryString({ before, after }), {}, settings);
+}
+
+/** GET /lineage?ref=churn@2 (or a run): the runs that produced and read it. */
+export function getLineage(ref: string, settings?: ServerConnection.ISettings): Promise<Ok<'getLineage'>> {
+  return request('lineage', queryString({ ref }), {}, settings);
 }

@@ -9,7 +9,7 @@ import React, { useCallback, useEffect, useState } from 'react';
 
 import { ServerExtensionMissing, getHealth } from './client';
 import { mlopsIcon } from './icon';
-import type { ISidebarTab, ITabContext } from './tab';
+import type { INavigation, INavigationRequest, ISidebarTab, ITabContext } from './tab';
 import { TABS } from './tabs';
 
 export const SIDEBAR_ID = 'jupyter-mlops-sidebar';
@@ -48,6 +48,12 @@ export function Sidebar(props: ISidebarProps): React.ReactElement {
   const [active, setActive] = useState(props.tabs.length ? props.tabs[0].id : '');
   const [missing, setMissing] = useState<string | null>(null);
   const [retries, setRetries] = useState(0);
+  const [request, setRequest] = useState<INavigationRequest | null>(null);
+
+  const navigate = useCallback((target: INavigation) => {
+    setActive(target.tab);
+    setRequest(last => ({ ...target, serial: (last?.serial ?? 0) + 1 }));
+  }, []);
 
   const reportError = useCallback((error: unknown) => {
     if (error instanceof ServerExtensionMissing) {
@@ -93,7 +99,9 @@ export function Sidebar(props: ISidebarProps): React.ReactElement {
             app: props.app,
             visible: props.visible && tab.id === active,
             refreshToken: props.refreshToken + retries,
-            reportError
+            reportError,
+            navigate,
+            request: request !== null && request.tab === tab.id ? request : null
           };
           return (
             <section

@@ -8,6 +8,19 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type React from 'react';
 
+/** Where one tab sends the user in another: `{ tab: 'experiments', runId }` opens that run. */
+export interface INavigation {
+  /** The target tab's id. */
+  tab: string;
+  /** Experiments: the run whose detail to open. */
+  runId?: string;
+}
+
+/** A navigation as the target tab receives it: a new `serial` (and object) for every request. */
+export interface INavigationRequest extends INavigation {
+  serial: number;
+}
+
 export interface ITabContext {
   /** The JupyterLab application: commands (`docmanager:open`), contents, shell. */
   app: JupyterFrontEnd;
@@ -20,6 +33,10 @@ export interface ITabContext {
    * whole panel to the message that tells the user how to enable the server extension.
    */
   reportError(error: unknown): void;
+  /** Switch the sidebar to `target.tab` and hand it the request (see `request`). */
+  navigate(target: INavigation): void;
+  /** The latest navigation addressed to this tab, or null; act on it when it changes. */
+  request: INavigationRequest | null;
 }
 
 export interface ISidebarTab {

@@ -2,7 +2,8 @@
  * The registry of sidebar tabs, in display order. Each later feature adds one module
  * exporting an `ISidebarTab` (see `tab.ts`) and one line here.
  */
+import { datasetsTab } from './datasets/tab';
 import { experimentsTab } from './experiments/tab';
 import type { ISidebarTab } from './tab';
 
-export const TABS: ISidebarTab[] = [experimentsTab];
+export const TABS: ISidebarTab[] = [experimentsTab, datasetsTab];

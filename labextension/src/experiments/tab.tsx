@@ -3,7 +3,7 @@
  * the server), run detail and comparison. Refreshes every 2 s while a run on the page is
  * running, every 10 s otherwise, and not at all while hidden.
  */
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 
 import { ApiError, ServerExtensionMissing, listExperiments, listRuns } from '../client';
 import type { Experiment, ListRunsQuery, ListRunsResponse, RunSummary } from '../client';
@@ -41,6 +41,13 @@ export function ExperimentsTab(props: { context: ITabContext }): React.ReactElem
   const [page, setPage] = useState<ListRunsResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
+
+  // Another tab asked to show a run (a dataset's lineage link): open its detail.
+  useEffect(() => {
+    if (context.request?.runId) {
+      setView({ kind: 'run', runId: context.request.runId, back: TABLE });
+    }
+  }, [context.request]);
 
   const query = (filter: string, from: number): ListRunsQuery => ({
     experiment: experiment || undefined,
