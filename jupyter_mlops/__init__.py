@@ -49,6 +49,27 @@ from .tracking.search import (
 )
 
 
+_LAZY = {"check_drift": "drift", "drift_history": "drift", "get_drift_report": "drift"}
+# Model registry verbs: also loaded on first use.
+_MODEL_VERBS = (
+    "register_model", "load_model", "get_model_version", "list_models", "delete_model_version",
+    "restore_model_version", "set_alias", "rollback", "model_history", "evaluate", "compare_models",
+    "PromotionPolicy",
+)
+_LAZY.update({name: "registry" for name in _MODEL_VERBS})
+
+
+def __getattr__(name):
+    """Drift verbs load on first use (they import numpy), so ``import jupyter_mlops`` stays fast."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _jupyter_server_extension_points():
     """The Jupyter server extension (REST API for the sidebar) lives in ``jupyter_mlops.server``."""
     return [{"module": "jupyter_mlops.server"}]
@@ -84,5 +105,7 @@ __all__ = [
     "sql", "autolog",
     "register_dataset", "load_dataset", "dataset_path", "list_datasets", "describe_dataset", "diff_datasets",
     "log_input", "lineage", "define_feature_table", "build_training_set",
+    "check_drift", "drift_history", "get_drift_report",
+    *_MODEL_VERBS,
     "MlopsError", "InvalidInput", "NotFound", "AlreadyExists", "StoreBusy",
 ]

@@ -231,3 +231,113 @@ def test_dataset_magic_bad_input_is_one_line(cell, source, message):
     result, out = cell(source)
     shown = (out.stderr + out.stdout).strip()
     assert isinstance(result.error_in_exec, UsageError) and message in shown and len(shown.splitlines()) == 1, shown
+
+
+def test_drift_magic_checks_a_dataset_against_a_frame(shell, cell):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"age": rng.normal(40, 10, 800), "plan": rng.choice(["basic", "pro"], 800),
+                              "<b>x</b>": rng.random(800)})
+    ml.register_dataset(reference, "churn")
+    shell.user_ns["df_new"] = reference.assign(age=reference["age"] + 8)
+    result, _ = cell("%mlops drift churn@1 df_new --columns age plan --method plan=chisquare")
+    view = result.result
+    assert view.report.drifted_columns == ["age"] and {c.method for c in view.report.columns} == {"ks", "chisquare"}
+    assert "age" in view.to_html() and ml.drift_history("churn")["report_id"].tolist() == [view.report.report_id]
+    result, _ = cell("%mlops drift churn@1 df_new --method psi --no-save")
+    assert {c.method for c in result.result.report.columns} == {"psi"} and len(ml.drift_history("churn")) == 1
+    assert "&lt;b&gt;x&lt;/b&gt;" in result.result.to_html()
+    _, out = cell("%mlops help drift")
+    assert "--columns" in out.stdout and "--method" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "source,message",
+    [
+        ("%mlops drift churn@1", "the following arguments are required: current"),
+        ("%mlops drift churn@1 df_new --method kss", "no drift method 'kss'; did you mean 'ks'?"),
+        ("%mlops drift churn@1 df_new --columns tenure", "column 'tenure' is not in the reference data"),
+        ("%mlops drift churn@1 empty_df", "has no rows"),
+    ],
+)
+def test_drift_magic_bad_input_is_one_line(shell, cell, source, message):
+    import pandas as pd
+
+    ml.register_dataset(pd.DataFrame({"age": [1.0, 2.0, 3.0, 4.0]}), "churn")
+    shell.user_ns["df_new"] = pd.DataFrame({"age": [2.0, 3.0]})
+    shell.user_ns["empty_df"] = pd.DataFrame({"age": pd.Series([], dtype=float)})
+    result, out = cell(source)
+    shown = (out.stderr + out.stdout).strip()
+    assert isinstance(result.error_in_exec, UsageError) and message in shown and len(shown.splitlines()) == 1, shown
+
+
+# -- %mlops model ---------------------------------------------------------------------------------
+def _cancer():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    return X, y
+
+
+def test_model_magics_register_show_promote_rollback_compare_evaluate(cell, shell):
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _cancer()
+    shell.user_ns.update(X=X, holdout=X.assign(target=y),
+                         weak=DummyClassifier().fit(X, y),
+                         strong=make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y))
+    cell("%%mlops run --name fit\nimport jupyter_mlops as ml\nml.log_metric('val_acc', 0.9)\n"
+         "_ = ml.register_model(weak, 'cancer')")
+    _, out = cell("%mlops model register strong --name cancer --example X --description 'second try'")
+    assert "registered cancer/2 (sklearn, no run)" in out.stdout
+    _, out = cell("%mlops model promote cancer 1 --alias champion --reason 'first <b>model</b>'")
+    assert "cancer@champion (new) -> v1 (promote by" in out.stdout
+    cell("%mlops model promote cancer 2 -a challenger")
+    result, _ = cell("%mlops model compare cancer --data holdout --target target --primary accuracy "
+                     "--min-improvement 0.1 --guard f1:0.01 --promote --reason nightly")
+    decision = result.result
+    assert decision.passed and decision.promoted and [c["metric"] for c in decision.checks] == ["accuracy", "f1"]
+    assert ml.get_model_version("cancer@champion").version == 2
+    _, out = cell("%mlops model rollback cancer --reason 'too slow'")
+    assert "cancer@champion v2 -> v1 (rollback by" in out.stdout and "too slow" in out.stdout
+    history, _ = cell("%mlops model history cancer --alias champion")
+    assert history.result["action"].tolist() == ["promote", "promote", "rollback"]
+    assert history.result["reason"][1].startswith("nightly; decision ")
+    evaluated, _ = cell("%mlops model evaluate cancer@challenger --data holdout --target target --metric roc_auc")
+    assert list(evaluated.result.metrics) == ["roc_auc"]
+    listed, _ = cell("%mlops model list")
+    assert listed.result[["name", "latest_version", "aliases"]].values.tolist() == [["cancer", 2, "challenger=2, champion=1"]]
+    shown, _ = cell("%mlops model show cancer")
+    html = shown.result.to_html()
+    assert "mlops-alias-timeline" in html and "first &lt;b&gt;model&lt;/b&gt;" in html and "<b>model" not in html
+    assert ml.get_model_version("cancer/1").run_id == _only_run().run_id
+    _, out = cell("%mlops help model")
+    assert "--min-improvement" in out.stdout and "--guard" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "source,message",
+    [
+        ("%mlops model register not_a_model --name m", "a dict is not a model"),
+        ("%mlops model register nowhere --name m", "no variable 'nowhere'"),
+        ("%mlops model register not_a_model", "give the model a name"),
+        ("%mlops model show chrun", "no model 'chrun'"),
+        ("%mlops model promote", "takes 2 argument(s), got 0"),
+        ("%mlops model compare m --target y", "give the data"),
+        ("%mlops model frobnicate", "invalid choice"),
+        ("%mlops model register fitted --name m --flavor pickle", "no model flavour 'pickle'; known flavours: sklearn, joblib"),
+    ],
+)
+def test_model_magic_bad_input_is_one_line(shell, cell, source, message):
+    from sklearn.dummy import DummyClassifier
+
+    shell.user_ns["not_a_model"] = {"w": 1}
+    shell.user_ns["fitted"] = DummyClassifier().fit([[0], [1]], [0, 1])
+    result, out = cell(source)
+    shown = (out.stderr + out.stdout).strip()
+    assert isinstance(result.error_in_exec, UsageError) and message in shown and len(shown.splitlines()) == 1, shown

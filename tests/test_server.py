@@ -187,3 +187,147 @@ async def test_dataset_endpoints(api, datasets_logged):
 async def test_dataset_endpoints_bad_input(api, datasets_logged, path, params, status, message):
     error = await api(path, params=params, expect=status)
     assert message in error["message"]
+
+
+@pytest.fixture
+def drift_logged(home):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"age": rng.normal(40, 10, 600), "plan": rng.choice(["basic", "pro"], 600)})
+    ml.register_dataset(reference, "churn")
+    first = ml.check_drift("churn@1", reference.assign(age=reference["age"] + 0.1), multivariate=False)
+    moved = reference.assign(age=reference["age"] + 9, plan=["<img src=x>"] * 100 + list(reference["plan"][100:]))
+    second = ml.check_drift("churn@1", moved, multivariate=False)
+    ml.check_drift(reference, reference, columns=["age"], multivariate=False)
+    return first, second
+
+
+@pytest.mark.parametrize("path", ["/drift/datasets", "/drift/history", "/drift/reports/abcd"])
+async def test_drift_endpoints_require_authentication(jp_fetch, path, home):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as failure:
+        await jp_fetch(*("mlops/api/v1" + path).split("/"), headers={"Authorization": ""})
+    assert failure.value.code == 403
+
+
+async def test_drift_endpoints_latest_history_and_report(api, drift_logged):
+    first, second = drift_logged
+    latest = await api("/drift/datasets")
+    by_dataset = {d["dataset"]: d for d in latest["datasets"]}
+    assert set(by_dataset) == {"churn", None} and by_dataset["churn"]["reports"] == 2
+    assert by_dataset["churn"]["latest"]["report_id"] == second.report_id and by_dataset["churn"]["latest"]["drifted"] is True
+    history = await api("/drift/history", params={"dataset": "churn"})
+    assert [r["report_id"] for r in history["reports"]] == [first.report_id, second.report_id]
+    assert [r["drift_share"] for r in history["reports"]] == [0.0, 1.0]
+    assert history["reports"][0]["reference_version"] == 1 and history["reports"][0]["current_name"] is None
+    assert len((await api("/drift/history"))["reports"]) == 3
+    assert len((await api("/drift/history", params={"limit": "1"}))["reports"]) == 1
+    report = await api(f"/drift/reports/{second.report_id[:8]}")
+    assert report["report_id"] == second.report_id and report["drifted"] is True
+    columns = {c["column"]: c for c in report["columns"]}
+    assert columns["age"]["method"] == "ks" and columns["age"]["distribution"]["type"] == "histogram"
+    assert len(columns["age"]["distribution"]["edges"]) == len(columns["age"]["distribution"]["reference"]) + 1
+    assert columns["plan"]["new_categories"] == {"<img src=x>": 100} and columns["plan"]["drifted"]
+    assert report["columns"][0]["severity"] >= report["columns"][1]["severity"]
+
+
+@pytest.mark.parametrize(
+    "path,params,status,message",
+    [
+        ("/drift/reports/ffffffff", None, 404, "no drift report 'ffffffff'"),
+        ("/drift/reports/ab", None, 400, "at least 4 characters"),
+        ("/drift/history", {"dataset": "churn@x"}, 400, "positive number"),
+        ("/drift/history", {"limit": "0"}, 400, "limit"),
+    ],
+)
+async def test_drift_endpoints_bad_input(api, drift_logged, path, params, status, message):
+    error = await api(path, params=params, expect=status)
+    assert message in error["message"] and "\n" not in error["message"]
+
+
+# -- models ---------------------------------------------------------------------------------------
+MODEL_ROUTES = [("GET", "/models"), ("GET", "/models/m/versions"), ("GET", "/models/m/history"),
+                ("GET", "/models/m/evaluations"), ("POST", "/models/m/aliases/champion"),
+                ("POST", "/models/m/aliases/champion/rollback")]
+
+
+@pytest.mark.parametrize("method,path", MODEL_ROUTES)
+async def test_every_model_endpoint_requires_authentication(jp_fetch, method, path, home):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as failure:
+        await jp_fetch(*("mlops/api/v1" + path).split("/"), method=method, headers={"Authorization": ""},
+                       body="" if method == "POST" else None)
+    assert failure.value.code == 403
+
+
+@pytest.fixture
+def models_logged(home):
+    import pandas as pd
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    frame = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "y": [0, 0, 0, 1, 1, 1]})
+    ml.register_dataset(frame, "toy")
+    with ml.start_run("train"):
+        ml.load_dataset("toy@1")
+        ml.log_metric("acc", float("nan"))
+        ml.register_model(DummyClassifier().fit(frame[["x"]], frame["y"]), "toy-clf", description="<b>first</b>")
+    ml.register_model(LogisticRegression().fit(frame[["x"]], frame["y"]), "toy-clf")
+    ml.set_alias("toy-clf", "champion", 1, reason="baseline")
+    ml.set_alias("toy-clf", "challenger", 2)
+    ml.compare_models("toy-clf", "champion", "challenger", "toy@1", "y", {"primary": "accuracy"})
+
+
+async def test_model_endpoints_list_versions_history_evaluations(api, models_logged):
+    listed = await api("/models")
+    assert listed["models"] == [{"name": "toy-clf", "description": "<b>first</b>", "latest_version": 2, "versions": 2,
+                                 "aliases": {"challenger": 2, "champion": 1}, "updated_at": listed["models"][0]["updated_at"]}]
+    versions = await api("/models/toy-clf/versions")
+    first = versions["versions"][0]
+    assert (first["ref"], first["flavor"], first["unsafe"], first["datasets"], first["metrics"]) == (
+        "toy-clf/1", "sklearn", False, ["toy@1"], {"acc": None})
+    assert first["aliases"] == ["champion"] and first["signature"]["inputs"]["columns"] == [{"name": "x", "dtype": None}]
+    history = await api("/models/toy-clf/history")
+    assert history["aliases"] == {"challenger": 2, "champion": 1}
+    assert [(h["alias"], h["from_version"], h["to_version"], h["reason"]) for h in history["history"]] == [
+        ("champion", None, 1, "baseline"), ("challenger", None, 2, None)]
+    evaluations = await api("/models/toy-clf/evaluations")
+    assert [e["version"] for e in evaluations["evaluations"]] and evaluations["evaluations"][0]["dataset"] == "toy@1"
+    decision = evaluations["decisions"][0]
+    assert decision["primary_metric"] == "accuracy" and decision["passed"] is True and decision["promoted"] is False
+    assert decision["checks"][0]["metric"] == "accuracy"
+
+
+async def test_promote_and_rollback_actions_record_the_jupyter_user(api, models_logged):
+    moved = await api("/models/toy-clf/aliases/champion", method="POST", body=json.dumps({"version": 2, "reason": "sidebar"}))
+    assert moved["aliases"]["champion"] == 2 and moved["change"]["action"] == "promote"
+    assert moved["change"]["from_version"] == 1 and moved["change"]["reason"] == "sidebar" and moved["change"]["user"]
+    assert ml.get_model_version("toy-clf@champion").version == 2
+    same = await api("/models/toy-clf/aliases/champion", method="POST", body=json.dumps({"version": 2}))
+    assert same["change"] is None and len(same["history"]) == 3
+    back = await api("/models/toy-clf/aliases/champion/rollback", method="POST", body=json.dumps({"reason": "oops"}))
+    assert back["change"]["to_version"] == 1 and back["change"]["action"] == "rollback" and back["aliases"]["champion"] == 1
+    assert ml.model_history("toy-clf", "champion")["action"].tolist() == ["set", "promote", "rollback"]
+
+
+@pytest.mark.parametrize(
+    "path,body,status,message",
+    [
+        ("/models/nope/aliases/champion", {"version": 1}, 404, "no model 'nope'"),
+        ("/models/toy-clf/aliases/champion", {"version": 9}, 404, "no version 9; versions are 1, 2"),
+        ("/models/toy-clf/aliases/champion", {}, 400, "needs the 'version'"),
+        ("/models/toy-clf/aliases/champion", {"version": 2, "action": "yeet"}, 400, "action must be"),
+        ("/models/toy-clf/aliases/9lives", {"version": 2}, 400, "alias '9lives' is not valid"),
+        ("/models/toy-clf/aliases/challenger/rollback", {}, 400, "no earlier version"),
+        ("/models/toy-clf/aliases/staging/rollback", {}, 404, "no alias 'staging'"),
+    ],
+)
+async def test_model_actions_bad_input(api, models_logged, path, body, status, message):
+    error = await api(path, method="POST", body=json.dumps(body), expect=status)
+    assert message in error["message"] and "\n" not in error["message"]
+
+
+async def test_model_reads_bad_input(api, models_logged):
+    assert "no model 'toy'" in (await api("/models/toy/versions", expect=404))["message"]
+    assert "no model 'nope'" in (await api("/models/nope/history", expect=404))["message"]
+    assert "true or false" in (await api("/models/toy-clf/versions", params={"include_deleted": "x"}, expect=400))["message"]

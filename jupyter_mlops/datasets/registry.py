@@ -158,6 +158,9 @@ def register_dataset(data, name: str, description: str | None = None, tags: dict
                 digest = store.blobs.put_file(file)[0] if snapshot else None
                 version = _insert_version(store, name, profile, source, digest, None if snapshot else str(file),
                                           description, tags or {}, definition)
+            from ..drift.reference import store_reference_sketch  # the drift reference: one more scan
+
+            store_reference_sketch(store, version, relation, [str(file)], profile)
     if source_label is None and source == "dataframe":
         from .lineage import remember_frame
 

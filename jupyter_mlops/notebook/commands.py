@@ -169,6 +169,74 @@ def dataset(shell, line, cell):
 
 
 @command
+@magic_arguments("mlops drift")
+@argument("reference", help="Reference data: a dataset (churn@1), a DataFrame variable or a .parquet/.csv path.")
+@argument("current", help="Current data, in the same forms.")
+@argument("-c", "--columns", nargs="+", metavar="COLUMN", help="Columns to check (default: every column of the reference).")
+@argument("-m", "--method", action="append", metavar="METHOD|COLUMN=METHOD",
+          help="auto (default), ks, chisquare, ztest, psi, jensenshannon, wasserstein or hellinger; "
+               "COLUMN=METHOD for one column; repeatable.")
+@argument("-t", "--threshold", type=float, help="Threshold for every column (default: each method's own).")
+@argument("--target", help="Target column: its own drift line.")
+@argument("--prediction", help="Prediction column: its own drift line.")
+@argument("--correction", choices=["bh", "bonferroni", "none"], default="bh",
+          help="Multiple-testing correction of p-values (default bh: Benjamini-Hochberg).")
+@argument("--no-save", action="store_true", help="Do not save the report in the store.")
+def drift(shell, line, cell):
+    """Check drift of current data against a reference; shows per-column distributions by severity."""
+    from ..drift import check_drift
+    from ..drift.widget import DriftView
+
+    args = parse_argstring(drift, line)
+
+    def data(name: str):
+        return shell.user_ns[name] if name.isidentifier() and name in shell.user_ns else name
+
+    method: str | dict = "auto"
+    for entry in args.method or []:
+        column, _, name = entry.rpartition("=")
+        if column:
+            method = {**({"*": method} if isinstance(method, str) else method), column: name}
+        elif isinstance(method, dict):
+            method["*"] = name
+        else:
+            method = name
+    report = check_drift(data(args.reference), data(args.current), columns=args.columns, method=method,
+                         threshold=args.threshold, target=args.target, prediction=args.prediction,
+                         correction=args.correction, save=not args.no_save)
+    return DriftView(report)
+
+
+@command
+@magic_arguments("mlops model")
+@argument("action", choices=["register", "list", "show", "promote", "rollback", "compare", "evaluate", "history",
+                             "delete"], help="What to do.")
+@argument("targets", nargs="*", help="register: a model variable or runs:/RUN_ID/model; show/history/rollback/"
+          "compare: NAME; promote: NAME VERSION; evaluate: NAME/VERSION or NAME@ALIAS; delete: NAME/VERSION.")
+@argument("-n", "--name", help="Model name (register).")
+@argument("-d", "--description", help="Description (register).")
+@argument("--run", help="The run that produced it (register; default: active or autologged run).")
+@argument("--flavor", help="sklearn (skops, safe) or joblib (unsafe pickle) (register).")
+@argument("--example", help="A variable holding a few input rows, for the signature (register).")
+@argument("-a", "--alias", help="Alias to move (promote/rollback; default champion) or to show (history).")
+@argument("-r", "--reason", help="Why: recorded in the alias history (promote/rollback/compare).")
+@argument("--data", help="A DataFrame variable or a dataset version such as churn@3 (compare/evaluate).")
+@argument("--target", help="The label column (compare/evaluate).")
+@argument("--champion", default="champion", help="Champion alias or version (compare; default champion).")
+@argument("--challenger", default="challenger", help="Challenger alias or version (compare; default challenger).")
+@argument("--primary", help="Metric that must improve (compare; default by task, e.g. roc_auc or rmse).")
+@argument("--min-improvement", type=float, default=0.0, help="Minimum improvement of the primary metric (compare).")
+@argument("--guard", action="append", metavar="METRIC[:TOL]", help="A metric that must not regress by more than TOL (compare; repeatable).")
+@argument("--metric", action="append", help="A metric to compute (evaluate; repeatable; default: the task's).")
+@argument("--promote", action="store_true", help="Move the champion alias when the policy passes (compare).")
+def model(shell, line, cell):
+    """Register, list, show (model card), promote, roll back, compare and evaluate models."""
+    from ..registry.notebook import run_action
+
+    return run_action(parse_argstring(model, line), shell.user_ns)
+
+
+@command
 @magic_arguments("mlops help")
 @argument("subcommand", nargs="?", help="Subcommand to explain.")
 def help_(shell, line, cell):

@@ -184,6 +184,35 @@ class LineageHandler(MlopsHandler):
         return wire.lineage(lineage(ref))
 
 
+class DriftDatasetsHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..drift import latest_drift_reports
+
+        latest = latest_drift_reports()
+        return {"datasets": [{"dataset": wire._optional(row["dataset"]), "reports": int(row["reports"]),
+                              "latest": wire.drift_summary(row)} for row in latest.to_dict("records")]}
+
+
+class DriftHistoryHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..drift import drift_history
+
+        args = self.query()
+        dataset = args.get("dataset") or None
+        limit = wire.integer(args, "limit", 200, 1, wire.MAX_LIMIT)
+        return {"dataset": dataset, "reports": wire.drift_summaries(drift_history(dataset, limit=limit))}
+
+
+class DriftReportHandler(MlopsHandler):
+    @endpoint
+    def get(self, report_id: str):
+        from ..drift import get_drift_report
+
+        return wire.drift_report(get_drift_report(report_id))
+
+
 ROUTES = [
     (r"/health", HealthHandler),
     (r"/experiments", ExperimentsHandler),
@@ -197,9 +226,107 @@ ROUTES = [
     (r"/datasets/(?P<name>[^/]+)/versions", DatasetVersionsHandler),
     (r"/datasets/(?P<name>[^/]+)/versions/(?P<version>[^/]+)", DatasetVersionHandler),
     (r"/lineage", LineageHandler),
+    (r"/drift/datasets", DriftDatasetsHandler),
+    (r"/drift/history", DriftHistoryHandler),
+    (r"/drift/reports/(?P<report_id>[^/]+)", DriftReportHandler),
 ]
 
 
 def setup_handlers(web_app) -> None:
     base = web_app.settings["base_url"]
     web_app.add_handlers(".*$", [(url_path_join(base, API + pattern), handler) for pattern, handler in ROUTES])
+
+
+# -- models (registry) ----------------------------------------------------------------------------
+def _aliases_and_history(name: str) -> dict:
+    from ..registry.aliases import alias_changes
+    from ..store import open_store
+    from ..registry.versions import aliases_of
+
+    history = [wire.alias_change(c) for c in alias_changes(name)]
+    with open_store().connect() as con:
+        aliases = aliases_of(con, name)
+    return {"name": name, "aliases": aliases, "history": history}
+
+
+class ModelsHandler(MlopsHandler):
+    @endpoint
+    def get(self):
+        from ..registry import list_models
+        from ..store import open_store
+
+        frame = list_models()
+        with open_store().connect() as con:
+            rows = con.execute("SELECT name, alias, version FROM model_aliases ORDER BY name, alias").fetchall()
+        aliases: dict = {}
+        for name, alias, version in rows:
+            aliases.setdefault(name, {})[alias] = version
+        return {"models": wire.models(frame, aliases)}
+
+
+class ModelVersionsHandler(MlopsHandler):
+    @endpoint
+    def get(self, name: str):
+        from ..registry import model_versions
+
+        deleted = wire.boolean(self.query(), "include_deleted")
+        return {"name": name, "versions": [wire.model_version(v) for v in model_versions(name, include_deleted=deleted)]}
+
+
+class ModelHistoryHandler(MlopsHandler):
+    @endpoint
+    def get(self, name: str):
+        return _aliases_and_history(name)
+
+
+class ModelEvaluationsHandler(MlopsHandler):
+    @endpoint
+    def get(self, name: str):
+        from ..registry import list_decisions, list_evaluations
+
+        return {"name": name, "evaluations": wire.evaluations(list_evaluations(name)),
+                "decisions": wire.decisions(list_decisions(name))}
+
+
+def _who(handler) -> str | None:
+    user = handler.current_user
+    return getattr(user, "username", None) or getattr(user, "name", None) or None
+
+
+def _reason(body: dict) -> str | None:
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidInput("'reason' must be text")
+    return reason or None
+
+
+class ModelAliasHandler(MlopsHandler):
+    @endpoint
+    def post(self, name: str, alias: str):
+        from ..registry import set_alias
+
+        body = self.body()
+        if "version" not in body:
+            raise InvalidInput("the body needs the 'version' to point the alias at, e.g. {\"version\": 3, \"reason\": \"...\"}")
+        action = body.get("action", "promote")
+        change = set_alias(name, alias, body["version"], reason=_reason(body), user=_who(self), action=action)
+        return {**_aliases_and_history(name), "change": wire.alias_change(change)}
+
+
+class ModelRollbackHandler(MlopsHandler):
+    @endpoint
+    def post(self, name: str, alias: str):
+        from ..registry import rollback
+
+        change = rollback(name, alias, reason=_reason(self.body()), user=_who(self))
+        return {**_aliases_and_history(name), "change": wire.alias_change(change)}
+
+
+ROUTES.extend([
+    (r"/models", ModelsHandler),
+    (r"/models/(?P<name>[^/]+)/versions", ModelVersionsHandler),
+    (r"/models/(?P<name>[^/]+)/history", ModelHistoryHandler),
+    (r"/models/(?P<name>[^/]+)/evaluations", ModelEvaluationsHandler),
+    (r"/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)", ModelAliasHandler),
+    (r"/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)/rollback", ModelRollbackHandler),
+])

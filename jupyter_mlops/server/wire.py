@@ -164,3 +164,126 @@ def dataset_diff(diff) -> dict:
 
 def lineage(found) -> dict:
     return {"ref": found.ref, "kind": found.kind, "upstream": _records(found.upstream), "downstream": _records(found.downstream)}
+
+
+def _number_or_none(value):
+    value = _optional(value)
+    return None if value is None else number(float(value))
+
+
+def _optional(value):
+    """A DataFrame cell, with every kind of missing (None, NaN, pd.NA, NaT) as None."""
+    value = _plain(value)
+    try:
+        import pandas as pd
+
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):
+        return value
+
+
+def drift_summary(row: dict) -> dict:
+    """A ``drift_history`` / ``latest_drift_reports`` row as a ``DriftReportSummary``."""
+    def optional_int(value):
+        return None if _optional(value) is None else int(value)
+
+    return {
+        "report_id": row["report_id"], "created_at": when(row["created_at"]),
+        "reference": row["reference"], "reference_name": _optional(row["reference_name"]),
+        "reference_version": optional_int(row["reference_version"]),
+        "current": row["current"], "current_name": _optional(row["current_name"]),
+        "current_version": optional_int(row["current_version"]),
+        "reference_rows": int(row["reference_rows"]), "current_rows": int(row["current_rows"]),
+        "columns_checked": int(row["columns_checked"]), "columns_drifted": int(row["columns_drifted"]),
+        "drift_share": number(float(row["drift_share"])), "drifted": bool(row["drifted"]),
+        "correction": row["correction"], "multivariate_auc": _number_or_none(row["multivariate_auc"]),
+        "multivariate_drifted": None if _optional(row["multivariate_drifted"]) is None else bool(row["multivariate_drifted"]),
+        "model_name": _optional(row["model_name"]), "model_version": optional_int(row["model_version"]),
+        "run_id": _optional(row["run_id"]),
+    }
+
+
+def drift_summaries(frame) -> list[dict]:
+    return [drift_summary(row) for row in frame.to_dict("records")]
+
+
+def drift_report(report) -> dict:
+    """A ``DriftReport`` as a ``DriftReportDetail``: per-column status and distributions, most severe first."""
+    mv = report.multivariate
+    ref_name, ref_version = report.reference_dataset
+    cur_name, cur_version = report.current_dataset
+    return {
+        "report_id": report.report_id, "created_at": when(report.created_at),
+        "reference": report.reference, "reference_name": ref_name, "reference_version": ref_version,
+        "current": report.current, "current_name": cur_name, "current_version": cur_version,
+        "model_name": report.model[0], "model_version": report.model[1],
+        "reference_rows": report.reference_rows, "current_rows": report.current_rows,
+        "drift_share": number(report.drift_share), "drift_share_threshold": number(report.drift_share_threshold),
+        "drifted": report.drifted, "correction": report.correction, "summary": report.summary(),
+        "skipped": report.options.get("skipped") or {},
+        "multivariate": None if mv is None else {
+            "auc": _number_or_none(mv.auc), "p_value": _number_or_none(mv.p_value), "threshold": number(mv.threshold),
+            "drifted": mv.drifted, "reference_rows": mv.reference_rows, "current_rows": mv.current_rows,
+            "columns": mv.columns, "model": mv.model, "note": mv.note},
+        "columns": [{
+            "column": c.column, "role": c.role, "type": c.type, "kind": c.kind, "method": c.method,
+            "statistic": _number_or_none(c.statistic), "p_value": _number_or_none(c.p_value),
+            "p_value_adjusted": _number_or_none(c.p_value_adjusted), "threshold": number(c.threshold),
+            "drifted": bool(c.drifted), "severity": _number_or_none(c.severity),
+            "reference_count": c.reference_count, "current_count": c.current_count,
+            "reference_missing": number(c.reference_missing), "current_missing": number(c.current_missing),
+            "new_categories": c.new_categories, "note": c.note, "distribution": c.distribution,
+        } for c in report.columns],
+    }
+
+
+# -- models (registry) ----------------------------------------------------------------------------
+def _metric_map(values: dict) -> dict:
+    return {k: (None if v is None else number(float(v))) for k, v in (values or {}).items()}
+
+
+def models(frame, aliases: dict) -> list[dict]:
+    """``list_models`` rows as ``ModelSummary`` objects; ``aliases``: {name: {alias: version}}."""
+    return [{"name": r["name"], "description": _optional(r["description"]),
+             "latest_version": None if _optional(r["latest_version"]) is None else int(r["latest_version"]),
+             "versions": int(r["versions"]), "aliases": aliases.get(r["name"], {}), "updated_at": when(r["updated_at"])}
+            for r in frame.to_dict("records")]
+
+
+def model_version(v) -> dict:
+    """A ``ModelVersion`` as the wire's ``ModelVersion``."""
+    return {"name": v.name, "version": v.version, "ref": v.ref, "flavor": v.flavor, "unsafe": v.unsafe,
+            "sha256": v.sha256, "size": v.size, "model_class": v.model_class, "run_id": v.run_id, "source": v.source,
+            "datasets": v.datasets, "metrics": _metric_map(v.metrics), "signature": v.signature,
+            "trusted_types": v.trusted_types, "description": v.description, "tags": v.tags, "user": v.user,
+            "created_at": when(v.created_at), "deleted": v.deleted, "aliases": v.aliases}
+
+
+def alias_change(c) -> dict | None:
+    """An ``AliasChange`` (one alias history entry)."""
+    if c is None:
+        return None
+    return {"seq": c.seq, "alias": c.alias, "action": c.action, "from_version": c.from_version,
+            "to_version": c.to_version, "reason": c.reason, "user": c.user, "changed_at": when(c.changed_at),
+            "decision_id": c.decision_id}
+
+
+def evaluations(frame) -> list[dict]:
+    return [{"evaluation_id": r["evaluation_id"], "version": int(r["version"]), "dataset": _optional(r["dataset"]),
+             "rows": int(r["rows"]), "target": r["target"], "task": r["task"], "metrics": _metric_map(r["metrics"]),
+             "data_fingerprint": r["data_fingerprint"], "run_id": _optional(r["run_id"]), "user": _optional(r["user"]),
+             "created_at": when(r["created_at"])} for r in frame.to_dict("records")]
+
+
+def decisions(frame) -> list[dict]:
+    return [{"decision_id": r["decision_id"], "champion": r["champion"], "champion_version": int(r["champion_version"]),
+             "challenger": r["challenger"], "challenger_version": int(r["challenger_version"]),
+             "dataset": _optional(r["dataset"]), "primary_metric": r["primary_metric"],
+             "champion_value": _number_or_none(r["champion_value"]),
+             "challenger_value": _number_or_none(r["challenger_value"]),
+             "improvement": _number_or_none(r["improvement"]), "passed": bool(r["passed"]),
+             "promoted": bool(r["promoted"]), "summary": r["summary"],
+             "checks": [{**c, **{k: (None if c.get(k) is None else number(float(c[k])))
+                                 for k in ("champion", "challenger", "improvement", "required")}} for c in r["checks"]],
+             "policy": r["policy"], "user": _optional(r["user"]), "created_at": when(r["created_at"])}
+            for r in frame.to_dict("records")]

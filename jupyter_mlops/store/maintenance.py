@@ -13,6 +13,8 @@ from .schema import TABLES, schema_version
 
 # (table, column) pairs that reference artifact blobs; later features add theirs.
 BLOB_REFERENCES: list[tuple[str, str]] = [("artifacts", "sha256"), ("dataset_versions", "sha256")]
+BLOB_REFERENCES.append(("dataset_samples", "sha256"))  # drift: each version's row sample
+BLOB_REFERENCES.append(("model_versions", "sha256"))  # registry: model artifacts (deleted versions too)
 # Tables holding per-run rows that gc purges with a deleted run.
 RUN_TABLES: list[str] = ["params", "metrics", "latest_metrics", "tags", "artifacts", "run_datasets"]
 

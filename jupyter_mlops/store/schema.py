@@ -107,6 +107,93 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        3,
+        "drift: reference sketches and samples per dataset version, drift reports with per-column rows",
+        """
+        CREATE TABLE dataset_sketches (
+            name VARCHAR NOT NULL, version INTEGER NOT NULL, column_name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL, sketch VARCHAR NOT NULL, count BIGINT NOT NULL, missing BIGINT NOT NULL,
+            mean DOUBLE, std DOUBLE, minimum DOUBLE, maximum DOUBLE, exact BOOLEAN,
+            edges DOUBLE[], counts BIGINT[], offsets DOUBLE[], ties BIGINT[],
+            categories VARCHAR[], category_counts BIGINT[], distinct_count BIGINT,
+            PRIMARY KEY (name, version, column_name)
+        );
+        CREATE TABLE dataset_samples (
+            name VARCHAR NOT NULL, version INTEGER NOT NULL, sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL,
+            created_at TIMESTAMP NOT NULL, PRIMARY KEY (name, version)
+        );
+        CREATE TABLE drift_reports (
+            report_id VARCHAR PRIMARY KEY, created_at TIMESTAMP NOT NULL,
+            reference VARCHAR NOT NULL, reference_name VARCHAR, reference_version INTEGER,
+            current VARCHAR NOT NULL, current_name VARCHAR, current_version INTEGER,
+            model_name VARCHAR, model_version INTEGER,
+            reference_rows BIGINT NOT NULL, current_rows BIGINT NOT NULL,
+            columns_checked INTEGER NOT NULL, columns_drifted INTEGER NOT NULL,
+            drift_share DOUBLE NOT NULL, drift_share_threshold DOUBLE NOT NULL, drifted BOOLEAN NOT NULL,
+            correction VARCHAR NOT NULL, multivariate_auc DOUBLE, multivariate_p_value DOUBLE,
+            multivariate_drifted BOOLEAN, multivariate JSON, options JSON, run_id VARCHAR, seconds DOUBLE
+        );
+        CREATE TABLE drift_columns (
+            report_id VARCHAR NOT NULL, position INTEGER NOT NULL, column_name VARCHAR NOT NULL,
+            role VARCHAR NOT NULL, type VARCHAR, kind VARCHAR NOT NULL, method VARCHAR,
+            statistic DOUBLE, p_value DOUBLE, p_value_adjusted DOUBLE, threshold DOUBLE,
+            drifted BOOLEAN, severity DOUBLE, reference_count BIGINT, current_count BIGINT,
+            reference_missing DOUBLE, current_missing DOUBLE, new_categories JSON, note VARCHAR,
+            distribution JSON,
+            PRIMARY KEY (report_id, position)
+        );
+        """,
+    )
+)
+
+MIGRATIONS.append(
+    (
+        4,
+        "models: registered versions, aliases with an append-only history, evaluations, promotion decisions",
+        """
+        CREATE TABLE models (
+            name VARCHAR PRIMARY KEY, description VARCHAR, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE model_versions (
+            name VARCHAR NOT NULL, version INTEGER NOT NULL, flavor VARCHAR NOT NULL, unsafe BOOLEAN NOT NULL,
+            sha256 VARCHAR NOT NULL, size BIGINT NOT NULL, model_class VARCHAR, run_id VARCHAR,
+            source VARCHAR NOT NULL, datasets VARCHAR[] NOT NULL, metrics JSON, signature JSON,
+            trusted_types JSON, libraries JSON, description VARCHAR, tags JSON, user_name VARCHAR,
+            created_at TIMESTAMP NOT NULL, deleted_at TIMESTAMP,
+            PRIMARY KEY (name, version)
+        );
+        CREATE TABLE model_aliases (
+            name VARCHAR NOT NULL, alias VARCHAR NOT NULL, version INTEGER NOT NULL, updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (name, alias)
+        );
+        CREATE TABLE model_alias_history (
+            name VARCHAR NOT NULL, seq INTEGER NOT NULL, alias VARCHAR NOT NULL, action VARCHAR NOT NULL,
+            from_version INTEGER, to_version INTEGER NOT NULL, reason VARCHAR, decision_id VARCHAR,
+            user_name VARCHAR, host VARCHAR, pid INTEGER, changed_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (name, seq)
+        );
+        CREATE TABLE model_evaluations (
+            evaluation_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, version INTEGER NOT NULL,
+            dataset VARCHAR, dataset_version INTEGER, data_fingerprint VARCHAR NOT NULL, rows BIGINT NOT NULL,
+            target VARCHAR NOT NULL, task VARCHAR NOT NULL, metrics JSON NOT NULL, run_id VARCHAR,
+            user_name VARCHAR, created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE model_decisions (
+            decision_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL,
+            champion VARCHAR NOT NULL, champion_version INTEGER NOT NULL,
+            challenger VARCHAR NOT NULL, challenger_version INTEGER NOT NULL,
+            champion_evaluation_id VARCHAR NOT NULL, challenger_evaluation_id VARCHAR NOT NULL,
+            dataset VARCHAR, dataset_version INTEGER, policy JSON NOT NULL, primary_metric VARCHAR NOT NULL,
+            champion_value DOUBLE, challenger_value DOUBLE, improvement DOUBLE, checks JSON NOT NULL,
+            passed BOOLEAN NOT NULL, promoted BOOLEAN NOT NULL, summary VARCHAR NOT NULL,
+            user_name VARCHAR, created_at TIMESTAMP NOT NULL
+        );
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 TABLES: dict[str, str] = {
@@ -148,7 +235,60 @@ TABLES: dict[str, str] = {
         "Feature table definitions: name, dataset (+ pinned version or NULL for latest), entity "
         "(key columns), event_time, features, ttl_seconds, description."
     ),
+    "dataset_sketches": (
+        "Each version's drift reference, per column: kind (numeric | temporal | categorical | boolean), "
+        "sketch (numeric | categorical), count (values), missing (null/NaN/inf), mean, std (population), "
+        "minimum, maximum; numeric: edges, counts (per bin, one more than edges), offsets (per bin: "
+        "sum of distances to the bin's left edge), ties (values equal to each edge), exact (every "
+        "distinct value is an edge); categorical: categories, category_counts, distinct_count."
+    ),
+    "dataset_samples": "A uniform sample (up to 5,000 rows, Parquet blob sha256) of each version, for multivariate drift.",
+    "drift_reports": (
+        "One row per drift check: report_id, created_at, reference / current (labels; name and version "
+        "when registered), model_name, model_version, reference_rows, current_rows, columns_checked, "
+        "columns_drifted, drift_share, drift_share_threshold, drifted, correction (bh | bonferroni | none), "
+        "multivariate_auc, multivariate_p_value, multivariate_drifted, multivariate (JSON), options (JSON), "
+        "run_id (the run active at the check), seconds."
+    ),
+    "drift_columns": (
+        "Per column of a drift report: report_id, position, column_name, role (feature | target | "
+        "prediction), type, kind, method, statistic, p_value, p_value_adjusted, threshold, drifted, "
+        "severity (how far past its threshold; sorts the report), reference_count, current_count, "
+        "reference_missing, current_missing (shares), new_categories (JSON), note, distribution "
+        "(JSON: both sides on shared bins, for pictures)."
+    ),
 }
+
+
+TABLES.update({
+    "models": "name (unique), description, created_at.",
+    "model_versions": (
+        "One row per registered model version: name, version, flavor (sklearn | joblib ...), unsafe "
+        "(loading runs arbitrary code: pickle/joblib), sha256 (the artifact blob, verified on every load), "
+        "size, model_class, run_id (the run that produced it), source (object | runs:/<run_id>/<path>), "
+        "datasets (training dataset versions from lineage, e.g. ['churn@2']), metrics (JSON snapshot of the "
+        "run's latest metrics), signature (JSON: input columns and dtypes, or shape and dtype; output), "
+        "trusted_types (JSON: the non-default types skops must trust, all scikit-learn/numpy/scipy), "
+        "libraries (JSON versions), description, tags, user_name, created_at, deleted_at (soft delete)."
+    ),
+    "model_aliases": "Where each alias points now: name, alias, version, updated_at.",
+    "model_alias_history": (
+        "Append-only log of alias moves: name, seq (order per model), alias, action (set | promote | "
+        "rollback), from_version (NULL for a new alias), to_version, reason, decision_id (the promotion "
+        "decision behind it), user_name, host, pid, changed_at."
+    ),
+    "model_evaluations": (
+        "One row per evaluate(): evaluation_id, name, version, dataset and dataset_version (when the data "
+        "is a registered version), data_fingerprint, rows, target, task (classification | regression | "
+        "other), metrics (JSON; NaN stored as null), run_id (active run), user_name, created_at."
+    ),
+    "model_decisions": (
+        "One row per compare_models(): decision_id, name, champion / challenger (as given) and their "
+        "versions and evaluation ids, dataset, dataset_version, policy (JSON), primary_metric, "
+        "champion_value, challenger_value, improvement (in the metric's better direction), checks (JSON: "
+        "each primary/guard check with its numbers), passed, promoted, summary, user_name, created_at."
+    ),
+})
 
 
 def schema_version(con) -> int:
