@@ -225,6 +225,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/drift/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest drift report per dataset (by the reference's dataset, else the current's) */
+        get: operations["listDriftDatasets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/drift/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Drift reports oldest first (the drift share over time), optionally of one dataset */
+        get: operations["getDriftHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/drift/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One drift report: per-column status and reference-versus-current distributions, most severe first */
+        get: operations["getDriftReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered models with their latest version and aliases */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a model: artifact, flavour, run, training data, metrics, signature, aliases */
+        get: operations["listModelVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where each alias points and the append-only history of alias moves (who, when, why) */
+        get: operations["getModelAliasHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored evaluations and promotion decisions of a model, newest first */
+        get: operations["listModelEvaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Point an alias at a version (promote); recorded in the alias history with the Jupyter user */
+        post: operations["setModelAlias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/aliases/{alias}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return an alias to the version before its latest move still in effect; recorded as a new history entry */
+        post: operations["rollbackModelAlias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -390,6 +543,8 @@ export interface components {
             distinct_change: number;
             shift: components["schemas"]["MetricValue"] | null;
             shifted: boolean;
+            mean_before: number | null;
+            mean_after: number | null;
         };
         DatasetDiff: {
             before: string;
@@ -418,6 +573,255 @@ export interface components {
             downstream: {
                 [key: string]: unknown;
             }[];
+        };
+        DriftReportSummary: {
+            report_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description label: name@version, a file name or DataFrame */
+            reference: string;
+            reference_name?: string | null;
+            reference_version?: number | null;
+            current: string;
+            current_name?: string | null;
+            current_version?: number | null;
+            reference_rows: number;
+            current_rows: number;
+            columns_checked: number;
+            columns_drifted: number;
+            drift_share: number;
+            drifted: boolean;
+            /** @enum {string} */
+            correction: "bh" | "bonferroni" | "none";
+            multivariate_auc?: number | null;
+            multivariate_drifted?: boolean | null;
+            run_id?: string | null;
+            /** @description the model version the check was run for */
+            model_name?: string | null;
+            model_version?: number | null;
+        };
+        DriftDatasetsResponse: {
+            datasets: {
+                /** @description null groups reports between unregistered data */
+                dataset: string | null;
+                reports: number;
+                latest: components["schemas"]["DriftReportSummary"];
+            }[];
+        };
+        DriftHistoryResponse: {
+            dataset: string | null;
+            reports: components["schemas"]["DriftReportSummary"][];
+        };
+        /** @description Both sides' shares on shared bins: a histogram (edges has one more entry than the shares) or bars (labels) */
+        DriftDistribution: {
+            /** @enum {string} */
+            type?: "histogram" | "bars";
+            edges?: number[];
+            labels?: string[];
+            reference?: number[];
+            current?: number[];
+        };
+        DriftColumn: {
+            column: string;
+            /** @enum {string} */
+            role: "feature" | "target" | "prediction";
+            type?: string | null;
+            kind: string;
+            method: string;
+            statistic: components["schemas"]["MetricValue"];
+            p_value?: number | null;
+            p_value_adjusted?: number | null;
+            threshold: components["schemas"]["MetricValue"];
+            drifted: boolean;
+            severity?: number | null;
+            reference_count?: number;
+            current_count?: number;
+            reference_missing?: components["schemas"]["MetricValue"];
+            current_missing?: components["schemas"]["MetricValue"];
+            /** @description categories seen only in the current data, with counts */
+            new_categories?: {
+                [key: string]: number;
+            };
+            note?: string;
+            distribution: components["schemas"]["DriftDistribution"];
+        };
+        MultivariateDrift: {
+            auc?: number | null;
+            p_value?: number | null;
+            threshold?: components["schemas"]["MetricValue"];
+            drifted?: boolean | null;
+            reference_rows?: number;
+            current_rows?: number;
+            columns?: string[];
+            model?: string;
+            note?: string;
+        };
+        DriftReportDetail: {
+            report_id: string;
+            /** Format: date-time */
+            created_at: string;
+            reference: string;
+            reference_name?: string | null;
+            reference_version?: number | null;
+            current: string;
+            current_name?: string | null;
+            current_version?: number | null;
+            reference_rows?: number;
+            current_rows?: number;
+            drift_share: components["schemas"]["MetricValue"];
+            drift_share_threshold: components["schemas"]["MetricValue"];
+            drifted: boolean;
+            correction: string;
+            summary: string;
+            /** @description columns not checked, with the reason */
+            skipped?: {
+                [key: string]: string;
+            };
+            multivariate?: components["schemas"]["MultivariateDrift"] | null;
+            columns: components["schemas"]["DriftColumn"][];
+            /** @description the model version the check was run for */
+            model_name?: string | null;
+            model_version?: number | null;
+        };
+        ModelSummary: {
+            name: string;
+            description: string | null;
+            latest_version: number | null;
+            versions: number;
+            /** @description alias -> version */
+            aliases: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ListModelsResponse: {
+            models: components["schemas"]["ModelSummary"][];
+        };
+        ModelVersion: {
+            name: string;
+            version: number;
+            ref: string;
+            flavor: string;
+            /** @description loading runs code from the file (pickle/joblib) */
+            unsafe: boolean;
+            sha256: string;
+            size: number;
+            model_class: string | null;
+            run_id: string | null;
+            /** @description object, or runs:/<run_id>/<path> of the logged artifact */
+            source: string;
+            /** @description training dataset versions, e.g. churn@2 */
+            datasets: string[];
+            /** @description null for NaN stored by the registry */
+            metrics: {
+                [key: string]: components["schemas"]["MetricValue"];
+            };
+            signature: Record<string, never> | null;
+            trusted_types: string[];
+            description: string | null;
+            tags: Record<string, never>;
+            user: string | null;
+            /** Format: date-time */
+            created_at: string;
+            deleted: boolean;
+            aliases: string[];
+        };
+        ListModelVersionsResponse: {
+            name: string;
+            versions: components["schemas"]["ModelVersion"][];
+        };
+        AliasChange: {
+            seq: number;
+            alias: string;
+            /** @enum {string} */
+            action: "set" | "promote" | "rollback";
+            from_version: number | null;
+            to_version: number;
+            reason: string | null;
+            user: string | null;
+            /** Format: date-time */
+            changed_at: string;
+            decision_id: string | null;
+        };
+        AliasHistoryResponse: {
+            name: string;
+            /** @description alias -> version */
+            aliases: {
+                [key: string]: number;
+            };
+            /** @description oldest first */
+            history: components["schemas"]["AliasChange"][];
+        };
+        AliasActionResponse: components["schemas"]["AliasHistoryResponse"] & {
+            change: components["schemas"]["AliasChange"] | null;
+        };
+        SetAliasRequest: {
+            version: number;
+            reason?: string | null;
+            /**
+             * @default promote
+             * @enum {string}
+             */
+            action: "set" | "promote";
+        };
+        RollbackAliasRequest: {
+            reason?: string | null;
+        };
+        ModelEvaluation: {
+            evaluation_id: string;
+            version: number;
+            dataset: string | null;
+            rows: number;
+            target: string;
+            /** @enum {string} */
+            task: "classification" | "regression" | "other";
+            /** @description null for NaN stored by the registry */
+            metrics: {
+                [key: string]: components["schemas"]["MetricValue"];
+            };
+            data_fingerprint?: string;
+            run_id?: string | null;
+            user?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        PromotionCheck: {
+            metric?: string;
+            /** @enum {string} */
+            role?: "primary" | "guard";
+            champion?: number | null;
+            challenger?: number | null;
+            improvement?: number | null;
+            required?: number;
+            /** @enum {string} */
+            better?: "higher" | "lower";
+            passed?: boolean;
+        };
+        PromotionDecision: {
+            decision_id: string;
+            champion: string;
+            champion_version: number;
+            challenger: string;
+            challenger_version: number;
+            dataset?: string | null;
+            primary_metric: string;
+            champion_value?: number | null;
+            challenger_value?: number | null;
+            improvement?: number | null;
+            passed: boolean;
+            promoted: boolean;
+            summary: string;
+            checks: components["schemas"]["PromotionCheck"][];
+            policy?: Record<string, never>;
+            user?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ModelEvaluationsResponse: {
+            name: string;
+            evaluations: components["schemas"]["ModelEvaluation"][];
+            decisions: components["schemas"]["PromotionDecision"][];
         };
     };
     responses: {
@@ -761,6 +1165,237 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LineageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listDriftDatasets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftDatasetsResponse"];
+                };
+            };
+        };
+    };
+    getDriftHistory: {
+        parameters: {
+            query?: {
+                /** @description A dataset name (every version) or name@version; all reports when omitted */
+                dataset?: string;
+                /** @description The most recent reports to return */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftHistoryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getDriftReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Report id or a unique prefix (4+ characters) */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftReportDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListModelsResponse"];
+                };
+            };
+        };
+    };
+    listModelVersions: {
+        parameters: {
+            query?: {
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Model name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListModelVersionsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getModelAliasHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasHistoryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listModelEvaluations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEvaluationsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    setModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model name */
+                name: string;
+                /** @description Alias, e.g. champion (a letter, then letters, digits, '_' or '-') */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAliasRequest"];
+            };
+        };
+        responses: {
+            /** @description the alias history after the move (change is null when the alias already pointed there) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasActionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    rollbackModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Model name */
+                name: string;
+                /** @description Alias, e.g. champion (a letter, then letters, digits, '_' or '-') */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RollbackAliasRequest"];
+            };
+        };
+        responses: {
+            /** @description the alias history after the rollback */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasActionResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -39,6 +39,18 @@ export interface ILineChartProps {
   width?: number;
   height?: number;
   legend?: boolean;
+  /** Draw a dot at every finite point (`circle.mlops-chart-marker`, with `data-x`/`data-y`). */
+  markers?: boolean;
+  /** Text for an x value (axis ends and dot tooltips); default: a number. */
+  formatX?(x: number): string;
+  /** Text for a y value in dot tooltips; default: a number. */
+  formatY?(y: number): string;
+  /** Always show at least this y range (e.g. [0, 1] for a share). */
+  yDomain?: [number, number];
+  /** A dashed horizontal line (a threshold), with a label at its right end. */
+  reference?: { value: number; label: string };
+  /** Clicking a dot: the series index and the point's index in that series. */
+  onPointClick?(series: number, index: number): void;
 }
 
 const PAD = { left: 44, right: 10, top: 20, bottom: 20 };
@@ -104,6 +116,14 @@ export function LineChart(props: ILineChartProps): React.ReactElement {
   } else {
     let [xMin, xMax] = extent(finite.map(p => p[0]));
     let [yMin, yMax] = extent(finite.map(p => p[1]));
+    if (props.yDomain) {
+      yMin = Math.min(yMin, props.yDomain[0]);
+      yMax = Math.max(yMax, props.yDomain[1]);
+    }
+    if (props.reference && Number.isFinite(props.reference.value)) {
+      yMin = Math.min(yMin, props.reference.value);
+      yMax = Math.max(yMax, props.reference.value);
+    }
     if (xMin === xMax) {
       xMin -= 1;
       xMax += 1;
@@ -139,12 +159,20 @@ export function LineChart(props: ILineChartProps): React.ReactElement {
             {formatTick(yMin)}
           </text>
           <text x={PAD.left} y={height - 6} textAnchor="start">
-            {formatTick(xMin)}
+            {(props.formatX ?? formatTick)(xMin)}
           </text>
           <text x={PAD.left + plotW} y={height - 6} textAnchor="end">
-            {formatTick(xMax)}
+            {(props.formatX ?? formatTick)(xMax)}
           </text>
         </g>
+        {props.reference && Number.isFinite(props.reference.value) && (
+          <g className="mlops-chart-reference">
+            <line x1={PAD.left} y1={sy(props.reference.value)} x2={PAD.left + plotW} y2={sy(props.reference.value)} />
+            <text x={PAD.left + plotW - 2} y={sy(props.reference.value) - 3} textAnchor="end">
+              {props.reference.label}
+            </text>
+          </g>
+        )}
         {props.series.map((s, i) =>
           segments(thin(s.points)).map((seg, j) =>
             seg.length === 1 ? (
@@ -170,6 +198,28 @@ export function LineChart(props: ILineChartProps): React.ReactElement {
             )
           )
         )}
+        {props.markers &&
+          props.series.map((s, i) =>
+            s.points.map((p, j) =>
+              Number.isFinite(p[0]) && Number.isFinite(p[1]) ? (
+                <circle
+                  key={`m-${i}-${j}`}
+                  className={`mlops-chart-marker${props.onPointClick ? ' mlops-chart-marker-link' : ''}`}
+                  cx={sx(p[0])}
+                  cy={sy(p[1])}
+                  r={3.5}
+                  style={{ fill: s.color }}
+                  data-x={p[0]}
+                  data-y={p[1]}
+                  data-series={i}
+                  data-index={j}
+                  onClick={props.onPointClick ? () => props.onPointClick?.(i, j) : undefined}
+                >
+                  <title>{`${s.label}: ${(props.formatX ?? formatTick)(p[0])}, ${(props.formatY ?? formatTick)(p[1])}`}</title>
+                </circle>
+              ) : null
+            )
+          )}
       </>
     );
   }

@@ -27,6 +27,17 @@ export type ColumnProfile = Schemas['ColumnProfile'];
 export type ColumnShift = Schemas['ColumnShift'];
 export type DatasetDiff = Schemas['DatasetDiff'];
 export type LineageResponse = Schemas['LineageResponse'];
+export type ModelSummary = Schemas['ModelSummary'];
+export type ModelVersion = Schemas['ModelVersion'];
+export type AliasChange = Schemas['AliasChange'];
+export type AliasHistoryResponse = Schemas['AliasHistoryResponse'];
+export type ModelEvaluation = Schemas['ModelEvaluation'];
+export type PromotionDecision = Schemas['PromotionDecision'];
+export type PromotionCheck = Schemas['PromotionCheck'];
+export type DriftReportSummary = Schemas['DriftReportSummary'];
+export type DriftReportDetail = Schemas['DriftReportDetail'];
+export type DriftColumn = Schemas['DriftColumn'];
+export type DriftDistribution = Schemas['DriftDistribution'];
 
 /** The JSON body an operation answers with on success. */
 type Ok<Op extends keyof operations> = operations[Op]['responses'][200]['content']['application/json'];
@@ -202,4 +213,77 @@ export function diffDatasets(before: string, after: string, settings?: ServerCon
 /** GET /lineage?ref=churn@2 (or a run): the runs that produced and read it. */
 export function getLineage(ref: string, settings?: ServerConnection.ISettings): Promise<Ok<'getLineage'>> {
   return request('lineage', queryString({ ref }), {}, settings);
+}
+
+/** GET /models: registered models with their latest version and aliases. */
+export function listModels(settings?: ServerConnection.ISettings): Promise<Ok<'listModels'>> {
+  return request('models', '', {}, settings);
+}
+
+/** GET /models/{name}/versions: every version of a model (deleted ones too with `includeDeleted`). */
+export function listModelVersions(
+  name: string,
+  includeDeleted = true,
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'listModelVersions'>> {
+  return request(`models/${seg(name)}/versions`, queryString({ include_deleted: includeDeleted }), {}, settings);
+}
+
+/** GET /models/{name}/history: where each alias points and every alias move, oldest first. */
+export function getModelAliasHistory(name: string, settings?: ServerConnection.ISettings): Promise<Ok<'getModelAliasHistory'>> {
+  return request(`models/${seg(name)}/history`, '', {}, settings);
+}
+
+/** GET /models/{name}/evaluations: stored evaluations and promotion decisions, newest first. */
+export function listModelEvaluations(name: string, settings?: ServerConnection.ISettings): Promise<Ok<'listModelEvaluations'>> {
+  return request(`models/${seg(name)}/evaluations`, '', {}, settings);
+}
+
+/** POST /models/{name}/aliases/{alias}: point an alias at a version (promote), with a reason. */
+export function setModelAlias(
+  name: string,
+  alias: string,
+  body: Schemas['SetAliasRequest'],
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'setModelAlias'>> {
+  return request(
+    `models/${seg(name)}/aliases/${seg(alias)}`,
+    '',
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** POST /models/{name}/aliases/{alias}/rollback: return an alias to its previous version. */
+export function rollbackModelAlias(
+  name: string,
+  alias: string,
+  body: Schemas['RollbackAliasRequest'] = {},
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'rollbackModelAlias'>> {
+  return request(
+    `models/${seg(name)}/aliases/${seg(alias)}/rollback`,
+    '',
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** GET /drift/datasets: the latest drift report per dataset. */
+export function listDriftDatasets(settings?: ServerConnection.ISettings): Promise<Ok<'listDriftDatasets'>> {
+  return request('drift/datasets', '', {}, settings);
+}
+
+/** GET /drift/history?dataset=churn: drift reports oldest first (the drift share over time). */
+export function getDriftHistory(
+  dataset: string | null,
+  limit?: number,
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'getDriftHistory'>> {
+  return request('drift/history', queryString({ dataset, limit }), {}, settings);
+}
+
+/** GET /drift/reports/{report_id}: one report with per-column status and distributions. */
+export function getDriftReport(reportId: string, settings?: ServerConnection.ISettings): Promise<Ok<'getDriftReport'>> {
+  return request(`drift/reports/${seg(reportId)}`, '', {}, settings);
 }

@@ -3,7 +3,9 @@
  * exporting an `ISidebarTab` (see `tab.ts`) and one line here.
  */
 import { datasetsTab } from './datasets/tab';
+import { driftTab } from './drift/tab';
 import { experimentsTab } from './experiments/tab';
+import { modelsTab } from './models/tab';
 import type { ISidebarTab } from './tab';
 
-export const TABS: ISidebarTab[] = [experimentsTab, datasetsTab];
+export const TABS: ISidebarTab[] = [experimentsTab, datasetsTab, modelsTab, driftTab];

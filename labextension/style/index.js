@@ -1,2 +1,4 @@
 import './base.css';
 import './datasets.css';
+import './models.css';
+import './drift.css';

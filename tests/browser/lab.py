@@ -268,9 +268,12 @@ def open_sidebar(page, timeout: int = UI_TIMEOUT) -> None:
     sidebar.wait_for(state="visible", timeout=timeout)
 
 
-def run_command(page, command: str, args: dict | None = None):
-    return page.evaluate(
-        "([command, args]) => window.jupyterapp.commands.execute(command, args)", [command, args or {}]
+def run_command(page, command: str, args: dict | None = None) -> None:
+    # Wait for the command, but return nothing: a command's result (a widget, for launcher:create)
+    # is a deep object graph that Chromium may refuse to serialize ("reference chain is too long").
+    page.evaluate(
+        "async ([command, args]) => { await window.jupyterapp.commands.execute(command, args); }",
+        [command, args or {}],
     )
 
 
