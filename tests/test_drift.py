@@ -228,3 +228,19 @@ def test_report_links_the_model_version_it_was_run_for(churn):
     assert ml.get_drift_report(report.report_id).model == ("churn-model", 1)
     with pytest.raises(NotFound, match="model 'churn-model' has no version 7"):
         ml.check_drift("churn@1", frame, columns=["age"], model="churn-model/7")
+
+
+def test_current_values_beyond_the_reference_range_are_drawn_where_they_are(home):
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({"x": rng.uniform(0, 100, 5000)})
+    current = pd.DataFrame({"x": rng.uniform(100, 200, 5000)})  # entirely past the reference's last edge
+    ml.register_dataset(reference, "ranged")
+    report = ml.check_drift("ranged@1", current, save=False, multivariate=False)
+    picture = report.column("x").distribution
+    assert picture["type"] == "histogram"
+    shares = np.array(picture["current"])
+    edges = np.array(picture["edges"])
+    centres = (edges[:-1] + edges[1:]) / 2
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares.max() < 0.15  # spread over 100..200, not one spike at the reference's maximum
+    assert shares[centres > 100].sum() > 0.95

@@ -107,10 +107,20 @@ def shares(values: np.ndarray, floor: float = 0.0) -> np.ndarray:
     return np.where(out == 0, floor, out) if floor else out
 
 
-def cdf_at(sketch, points: np.ndarray) -> np.ndarray:
-    """The sketch's CDF at ``points``, linear inside bins (for pictures, not for statistics)."""
+def _cdf_points(sketch) -> tuple[np.ndarray, np.ndarray]:
+    """The sketch's CDF as points, exact at every edge and, when known, 0 at its minimum and 1 at its
+    maximum (values beyond the reference's edges then spread out instead of piling on the last edge)."""
     xs = np.repeat(sketch.edges, 2)
     ys = np.column_stack((sketch.below, sketch.at_or_below)).ravel()
+    if sketch.minimum is not None and sketch.maximum is not None:
+        xs = np.concatenate(([min(sketch.minimum, xs[0])], xs, [max(sketch.maximum, xs[-1])]))
+        ys = np.concatenate(([0.0], ys, [1.0]))
+    return xs, ys
+
+
+def cdf_at(sketch, points: np.ndarray) -> np.ndarray:
+    """The sketch's CDF at ``points``, linear inside bins (for pictures, not for statistics)."""
+    xs, ys = _cdf_points(sketch)
     return np.interp(points, xs, ys, left=0.0, right=1.0)
 
 
@@ -156,11 +166,7 @@ def _on_edges(sketch) -> bool:
 
 
 def _quantile(sketch, q: float, probes) -> float:
-    xs = np.repeat(sketch.edges, 2)
-    ys = np.column_stack((sketch.below, sketch.at_or_below)).ravel()
-    if sketch.minimum is not None:
-        xs = np.concatenate(([sketch.minimum], xs, [sketch.maximum]))
-        ys = np.concatenate(([0.0], ys, [1.0]))
+    xs, ys = _cdf_points(sketch)
     order = np.argsort(ys, kind="stable")
     return float(np.interp(q, ys[order], xs[order]))
 
