@@ -100,6 +100,23 @@ function extent(values: number[]): [number, number] {
   return [lo, hi];
 }
 
+/** The colour key under a chart (series labels as text). */
+function Legend(props: { series: Array<{ label: string; color: string }> }): React.ReactElement | null {
+  if (props.series.length === 0) {
+    return null;
+  }
+  return (
+    <figcaption className="mlops-legend">
+      {props.series.map((s, i) => (
+        <span key={i} className="mlops-legend-item">
+          <span className="mlops-swatch" style={{ background: s.color }} />
+          {s.label}
+        </span>
+      ))}
+    </figcaption>
+  );
+}
+
 export function LineChart(props: ILineChartProps): React.ReactElement {
   const width = props.width ?? 320;
   const height = props.height ?? 140;
@@ -247,16 +264,7 @@ export function LineChart(props: ILineChartProps): React.ReactElement {
         )}
         {body}
       </svg>
-      {props.legend && props.series.length > 0 && (
-        <figcaption className="mlops-legend">
-          {props.series.map((s, i) => (
-            <span key={i} className="mlops-legend-item">
-              <span className="mlops-swatch" style={{ background: s.color }} />
-              {s.label}
-            </span>
-          ))}
-        </figcaption>
-      )}
+      {props.legend && <Legend series={props.series} />}
     </figure>
   );
 }
@@ -507,16 +515,7 @@ export function BarChart(props: IBarChartProps): React.ReactElement {
         )}
         {body}
       </svg>
-      {props.legend && props.series.length > 0 && (
-        <figcaption className="mlops-legend">
-          {props.series.map((s, i) => (
-            <span key={i} className="mlops-legend-item">
-              <span className="mlops-swatch" style={{ background: s.color }} />
-              {s.label}
-            </span>
-          ))}
-        </figcaption>
-      )}
+      {props.legend && <Legend series={props.series} />}
     </figure>
   );
 }

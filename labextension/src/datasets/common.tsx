@@ -84,3 +84,26 @@ export function DatasetsEmpty(): React.ReactElement {
     </div>
   );
 }
+
+/** A detail view's header: back button, title, and an optional count such as "3 versions". */
+export function DetailHeader(props: {
+  backLabel: string;
+  onBack: () => void;
+  title: string;
+  count?: string;
+}): React.ReactElement {
+  return (
+    <div className="mlops-detail-header">
+      <BackButton label={props.backLabel} onBack={props.onBack} />
+      <h3 className="mlops-detail-title" title={props.title}>
+        {props.title}
+      </h3>
+      {props.count && <span className="mlops-count">{props.count}</span>}
+    </div>
+  );
+}
+
+/** "1 version", "3 versions". */
+export function versionCount(n: number): string {
+  return n === 1 ? '1 version' : `${n} versions`;
+}

@@ -6,7 +6,7 @@ import type { DatasetVersion } from '../client';
 import { formatCount, formatShortTime, formatTime } from '../format';
 import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
-import { BackButton, ErrorText, useLoad } from './common';
+import { DetailHeader, ErrorText, useLoad, versionCount } from './common';
 
 export interface IVersionsProps {
   name: string;
@@ -102,13 +102,12 @@ export function VersionsView(props: IVersionsProps): React.ReactElement {
 
   return (
     <div className="mlops-dataset-versions" data-testid="mlops-dataset-versions" data-dataset-name={name}>
-      <div className="mlops-detail-header">
-        <BackButton label="Datasets" onBack={props.onBack} />
-        <h3 className="mlops-detail-title" title={name}>
-          {name}
-        </h3>
-        {data && <span className="mlops-count">{versions.length === 1 ? '1 version' : `${versions.length} versions`}</span>}
-      </div>
+      <DetailHeader
+        backLabel="Datasets"
+        onBack={props.onBack}
+        title={name}
+        count={data ? versionCount(versions.length) : undefined}
+      />
       {latest?.description && <p className="mlops-dataset-lead">{latest.description}</p>}
       <div className="mlops-toolbar">
         <button

@@ -20,7 +20,7 @@ import type {
   ModelVersion,
   PromotionDecision
 } from '../client';
-import { BackButton, ErrorText, errorText, useLoad } from '../datasets/common';
+import { DetailHeader, ErrorText, errorText, useLoad, versionCount } from '../datasets/common';
 import { formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
 import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
@@ -396,13 +396,12 @@ export function ModelDetail(props: { name: string; context: ITabContext; onBack(
   const aliasNames = Object.keys(aliases).sort();
   return (
     <div className="mlops-model-detail" data-testid="mlops-model-versions" data-model-name={name}>
-      <div className="mlops-detail-header">
-        <BackButton label="Models" onBack={props.onBack} />
-        <h3 className="mlops-detail-title" title={name}>
-          {name}
-        </h3>
-        {data && <span className="mlops-count">{versions.length === 1 ? '1 version' : `${versions.length} versions`}</span>}
-      </div>
+      <DetailHeader
+        backLabel="Models"
+        onBack={props.onBack}
+        title={name}
+        count={data ? versionCount(versions.length) : undefined}
+      />
       <ErrorText error={error} />
       {actionError && (
         <div className="mlops-error-text" role="alert" data-testid="mlops-action-error">
