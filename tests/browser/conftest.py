@@ -54,9 +54,11 @@ def jp_server_cleanup():
 
 @pytest.fixture(scope="module")
 def playwright_sync():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need the playwright package")
+    # Missing tools fail loudly: `make test` installs both, so a skip would only hide a broken set-up.
+    from playwright import sync_api
+
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"the browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')")
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
     with sync_api.sync_playwright() as p:
         yield p
 

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-pytest.importorskip("playwright.sync_api", reason="the browser tests need the playwright package")
+import playwright.sync_api  # noqa: E402,F401  (a test dependency: missing means a broken set-up)
 from playwright.sync_api import expect  # noqa: E402
 
 from .lab import open_sidebar, run_command  # noqa: E402
