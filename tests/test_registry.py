@@ -470,3 +470,17 @@ def test_import_stays_fast_and_lazy(home):
                          "print('jupyter_mlops.registry' in sys.modules, 'sklearn' in sys.modules)", home)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == ["[]", "True False"]
+
+
+def test_each_autologged_object_links_its_own_run_even_when_an_identical_fit_followed(home, cancer):
+    X, y = features(cancer)
+    ml.autolog(silent=True)
+    try:
+        first = LogisticRegression(C=0.5, max_iter=5000).fit(X, y)
+        second = LogisticRegression(C=0.5, max_iter=5000).fit(X, y)  # same class, params and data
+    finally:
+        ml.autolog(False)
+    runs = ml.search_runs(order_by="start_time")["run_id"].tolist()
+    assert len(runs) == 2
+    assert register_model(first, "twins").run_id == runs[0]  # a match on params alone would say runs[1]
+    assert register_model(second, "twins").run_id == runs[1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pickle
 import sys
 import warnings
+import weakref
 
 
 def is_search(estimator) -> bool:
@@ -65,6 +66,27 @@ def _resolves(qualified: str) -> bool:
     return False
 
 
+# id(fitted object) -> (weak reference to it, run id): the run each object's fit was autologged in,
+# so register_model(obj) links the exact run (weak: autolog never keeps a model alive).
+_runs_by_object: dict = {}
+
+
+def remember_run(obj, run_id: str) -> None:
+    try:
+        ref = weakref.ref(obj)
+    except TypeError:
+        return
+    for key in [k for k, (r, _) in _runs_by_object.items() if r() is None]:
+        del _runs_by_object[key]
+    _runs_by_object[id(obj)] = (ref, run_id)
+
+
+def autologged_run_of(obj) -> str | None:
+    """The run autolog logged ``obj``'s latest fit in, if it did (in this process)."""
+    entry = _runs_by_object.get(id(obj))
+    return entry[1] if entry is not None and entry[0]() is obj else None
+
+
 def log_model(run, estimator) -> None:
     import sklearn
 
@@ -82,3 +104,6 @@ def log_model(run, estimator) -> None:
     if which:
         tags["mlops.model.object"] = which
     run.set_tags(tags)
+    remember_run(estimator, run.run_id)
+    if model is not estimator:
+        remember_run(model, run.run_id)

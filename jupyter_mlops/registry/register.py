@@ -48,8 +48,14 @@ def _run_id(con, run) -> str:
 
 
 def _autologged_run(con, store, model) -> str | None:
-    """The run autolog logged this object's fit in: this process's latest autologged run whose model
-    class, params and input columns match the object (None when nothing matches)."""
+    """The run autolog logged this object's fit in: recorded by autolog for the object itself, else
+    (a copy of it) this process's latest autologged run whose model class, params and input columns
+    match the object (None when nothing matches)."""
+    from ..autolog._sklearn_model import autologged_run_of
+
+    exact = autologged_run_of(model)
+    if exact is not None:
+        return exact
     if store._writer is None or not hasattr(model, "get_params"):
         return None
     from ..autolog._sklearn_log import loggable_params
