@@ -1,8 +1,7 @@
 /** Small pieces shared by the Datasets views. */
 import React, { useState } from 'react';
 
-import { ServerExtensionMissing } from '../client';
-import { errorText } from '../experiments/common';
+import { showLoadError } from '../experiments/common';
 import { usePolling } from '../polling';
 import type { ITabContext } from '../tab';
 
@@ -36,12 +35,7 @@ export function useLoad<T>(
         if (!isCurrent()) {
           return null;
         }
-        if (reason instanceof ServerExtensionMissing) {
-          context.reportError(reason);
-          return null;
-        }
-        setError(errorText(reason));
-        return retry;
+        return showLoadError(reason, context, setError) ? retry : null;
       }
     },
     context.visible,

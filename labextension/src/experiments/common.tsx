@@ -1,7 +1,21 @@
 /** Small pieces shared by the Experiments views. */
 import React from 'react';
 
-import { ApiError } from '../client';
+import { ApiError, ServerExtensionMissing } from '../client';
+import type { ITabContext } from '../tab';
+
+/**
+ * A failed load: when the server extension is missing, tell the sidebar (it shows its own state);
+ * otherwise show the message in the view. True when the error is shown in the view.
+ */
+export function showLoadError(reason: unknown, context: ITabContext, setError: (message: string) => void): boolean {
+  if (reason instanceof ServerExtensionMissing) {
+    context.reportError(reason);
+    return false;
+  }
+  setError(errorText(reason));
+  return true;
+}
 
 /** A readable one-line message for any error. */
 export function errorText(error: unknown): string {

@@ -2,12 +2,12 @@
 import React, { useState } from 'react';
 
 import { LineChart, seriesColor } from '../charts';
-import { ServerExtensionMissing, compareRuns } from '../client';
+import { compareRuns } from '../client';
 import type { CompareRunsResponse, MetricValue, RunDetail } from '../client';
 import { formatMetric, toNumber } from '../format';
 import { FAST_MS, usePolling } from '../polling';
 import type { ITabContext } from '../tab';
-import { BackButton, errorText } from './common';
+import { BackButton, showLoadError } from './common';
 
 /** The server compares 2 to 20 runs. */
 export const MAX_COMPARE = 20;
@@ -111,11 +111,7 @@ export function CompareView(props: ICompareProps): React.ReactElement {
         if (!isCurrent()) {
           return null;
         }
-        if (reason instanceof ServerExtensionMissing) {
-          context.reportError(reason);
-        } else {
-          setError(errorText(reason));
-        }
+        showLoadError(reason, context, setError);
         return null;
       }
     },

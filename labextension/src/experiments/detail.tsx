@@ -4,13 +4,13 @@ import { PageConfig } from '@jupyterlab/coreutils';
 import React, { useState } from 'react';
 
 import { LineChart, seriesColor } from '../charts';
-import { ServerExtensionMissing, getMetricHistory, getRun } from '../client';
+import { getMetricHistory, getRun } from '../client';
 import type { MetricPoint, RunDetail } from '../client';
 import { formatCount, formatDuration, formatMetric, formatTime, toNumber } from '../format';
 import { notebookCandidates } from '../paths';
 import { FAST_MS, usePolling } from '../polling';
 import type { ITabContext } from '../tab';
-import { BackButton, KeyValueTable, errorText } from './common';
+import { BackButton, KeyValueTable, errorText, showLoadError } from './common';
 
 /** Charts drawn at most per run (one request each). */
 export const MAX_CHARTS = 24;
@@ -117,11 +117,7 @@ export function RunDetailView(props: IRunDetailProps): React.ReactElement {
         if (!isCurrent()) {
           return null;
         }
-        if (reason instanceof ServerExtensionMissing) {
-          context.reportError(reason);
-          return null;
-        }
-        setError(errorText(reason));
+        showLoadError(reason, context, setError);
         return null;
       }
     },
