@@ -194,6 +194,50 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        5,
+        "pipelines: pipeline runs, schedules, fired occurrences, run-now requests, scheduler lease and heartbeats",
+        """
+        CREATE TABLE pipeline_runs (
+            pipeline_run_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, notebook VARCHAR NOT NULL,
+            parameters JSON NOT NULL, schedule VARCHAR, "trigger" VARCHAR NOT NULL, trigger_key VARCHAR,
+            attempt INTEGER NOT NULL, executor VARCHAR NOT NULL, kernel VARCHAR, timeout DOUBLE,
+            status VARCHAR NOT NULL, queued_at TIMESTAMP NOT NULL, started_at TIMESTAMP,
+            kernel_started_at TIMESTAMP, ended_at TIMESTAMP, output_sha256 VARCHAR, output_size BIGINT,
+            failed_cell INTEGER, error_name VARCHAR, error VARCHAR, warnings JSON,
+            user_name VARCHAR, host VARCHAR, pid INTEGER, writer VARCHAR, scheduler_id VARCHAR
+        );
+        CREATE TABLE schedules (
+            name VARCHAR PRIMARY KEY, notebook VARCHAR NOT NULL, cron VARCHAR, timezone VARCHAR NOT NULL,
+            triggers JSON NOT NULL, parameters JSON NOT NULL, timeout DOUBLE, retries INTEGER NOT NULL,
+            max_concurrent INTEGER NOT NULL, catch_up VARCHAR NOT NULL, enabled BOOLEAN NOT NULL,
+            executor VARCHAR NOT NULL, kernel VARCHAR, state JSON NOT NULL,
+            created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE schedule_fires (
+            schedule VARCHAR NOT NULL, fire_key VARCHAR NOT NULL, "trigger" VARCHAR NOT NULL,
+            due_at TIMESTAMP NOT NULL, fired_at TIMESTAMP NOT NULL, scheduler_id VARCHAR NOT NULL,
+            pipeline_run_id VARCHAR, parameters JSON, detail JSON,
+            PRIMARY KEY (schedule, fire_key)
+        );
+        CREATE TABLE schedule_requests (
+            request_id VARCHAR PRIMARY KEY, schedule VARCHAR NOT NULL, parameters JSON,
+            requested_at TIMESTAMP NOT NULL, requested_by VARCHAR, claimed_at TIMESTAMP
+        );
+        CREATE TABLE scheduler_lease (
+            lease VARCHAR PRIMARY KEY, holder VARCHAR NOT NULL, host VARCHAR, pid INTEGER,
+            acquired_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE scheduler_heartbeats (
+            scheduler_id VARCHAR PRIMARY KEY, host VARCHAR, pid INTEGER, executor VARCHAR,
+            started_at TIMESTAMP NOT NULL, beat_at TIMESTAMP NOT NULL, interval_s DOUBLE NOT NULL,
+            leader BOOLEAN NOT NULL, stopped_at TIMESTAMP, running INTEGER NOT NULL DEFAULT 0
+        );
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 TABLES: dict[str, str] = {
@@ -331,3 +375,41 @@ def apply_migrations(con, migrations=None, where: str = "this store") -> int:
             raise
         current = version
     return current
+
+
+TABLES.update({
+    "pipeline_runs": (
+        "One row per notebook execution: pipeline_run_id (also the run_id of its tracking run, so runs "
+        "logged inside the notebook are its children), name, notebook (absolute path), parameters (JSON), "
+        "schedule (NULL for a direct run), trigger (manual | cron | dataset | drift | request | retry), "
+        "trigger_key (the occurrence it ran for), attempt (1 + retries so far), executor, kernel, timeout "
+        "(seconds), status (queued | running | finished | failed), queued_at, started_at, "
+        "kernel_started_at, ended_at, output_sha256 and output_size (the executed notebook blob), "
+        "failed_cell (index), error_name (the failing cell's exception name, or Timeout | KernelDied | "
+        "NotebookNotFound | ExecutorDied | Orphaned), error, "
+        "warnings (JSON list), user_name, host, pid, writer, scheduler_id."
+    ),
+    "schedules": (
+        "One row per schedule: name, notebook, cron, timezone, triggers (JSON: cron, dataset, drift, "
+        "request), parameters (JSON), timeout, retries, max_concurrent, catch_up (skip | once), enabled, "
+        "executor (local | tcp://host:port), kernel, state (JSON: what the triggers have already seen), "
+        "created_at, updated_at."
+    ),
+    "schedule_fires": (
+        "Each occurrence a scheduler claimed (its primary key stops two schedulers firing one occurrence "
+        "twice): schedule, fire_key (cron time, dataset version, request id), trigger, due_at, fired_at, "
+        "scheduler_id, pipeline_run_id, parameters (JSON), detail (JSON: e.g. the drift numbers)."
+    ),
+    "schedule_requests": (
+        "Run-now requests waiting for a scheduler: request_id, schedule, parameters (JSON), requested_at, "
+        "requested_by, claimed_at."
+    ),
+    "scheduler_lease": (
+        "Which scheduler may fire: lease, holder (scheduler_id), host, pid, acquired_at, expires_at "
+        "(renewed with each heartbeat; another scheduler takes over after it lapses)."
+    ),
+    "scheduler_heartbeats": (
+        "One row per scheduler process: scheduler_id, host, pid, executor, started_at, beat_at, interval_s, "
+        "leader, stopped_at, running (pipeline runs in flight)."
+    ),
+})

@@ -1,0 +1,1 @@
+"""Pipelines: papermill-executed notebooks, schedules and their triggers, the scheduler, executors."""
