@@ -60,6 +60,16 @@ class StoreTooNew(MlopsError):
     http_status = 500
 
 
+class PipelineFailed(MlopsError):
+    """A pipeline run failed; ``.run`` is the recorded ``PipelineRun`` (its executed notebook is kept)."""
+
+    http_status = 422
+
+    def __init__(self, message: str, run=None):
+        super().__init__(message)
+        self.run = run
+
+
 def closest(name: str, choices) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""`` when nothing is close.
 

@@ -68,6 +68,7 @@ class PipelineResult:
     error: str | None = None
     output_sha256: str | None = None
     warnings: list = field(default_factory=list)
+    record: dict | None = None  # the pipeline_runs row as execute_spec recorded it (times in epoch ms)
 
     @property
     def ok(self) -> bool:

@@ -21,7 +21,8 @@ from pathlib import Path
 from .spool import parse_segment_name, writer_is_alive
 
 CHUNK_BYTES = 16 * 1024 * 1024
-RECORD_MODULES = ("jupyter_mlops.tracking.records", "jupyter_mlops.datasets.records")
+RECORD_MODULES = ("jupyter_mlops.tracking.records", "jupyter_mlops.datasets.records", "jupyter_mlops.serving.log",
+                  "jupyter_mlops.pipelines.records")
 
 _KINDS: dict[str, tuple[int, object]] = {}
 _GONE_HOOKS: list = []

@@ -322,8 +322,10 @@ def start_run(
     return run
 
 
-def _record_new_run(store, experiment: str, name: str, parent_run_id: str | None) -> ActiveRun:
-    run = ActiveRun(store, uuid.uuid4().hex, experiment, name, parent_run_id)
+def _record_new_run(store, experiment: str, name: str, parent_run_id: str | None,
+                    run_id: str | None = None) -> ActiveRun:
+    # run_id: a pipeline's tracking run reuses its pipeline_run_id (pipelines/execute.py)
+    run = ActiveRun(store, run_id or uuid.uuid4().hex, experiment, name, parent_run_id)
     run._write(["run", run.run_id, experiment, name, parent_run_id, now_ms(), _USER, _HOST,
                 os.getpid(), store.writer.writer_id])
     return run
