@@ -1,4 +1,5 @@
-"""The two sides of a check: a registered dataset version, a DataFrame or a Parquet/CSV path.
+"""The two sides of a check: a registered dataset version, a DataFrame, a Parquet/CSV path, or a
+served model's prediction log (``predictions:churn``, ``predictions:churn@champion``, ``predictions:churn/3``).
 
 Each becomes a ``Source``: a label, its columns with DuckDB types, its row count, and a relation
 (SQL over the file or the registered frame) that a DuckDB connection can scan.
@@ -101,6 +102,13 @@ def open_source(data, role: str, con) -> Source:
 
         raise NotFound(f"{role} file {str(data)[:200]!r} does not exist; give an existing .parquet/.csv path, "
                        "a DataFrame or a dataset like 'churn@1'")
+    if isinstance(data, str) and data.startswith("predictions:"):  # a served model's prediction log
+        from ..serving.read_log import drift_frame
+
+        frame, label = drift_frame(data)
+        source = open_source(frame, role, con)
+        source.label = label
+        return source
     if isinstance(data, str) and ("@" in data or _REF.match(data)):
         from ..datasets import describe_dataset
 

@@ -238,6 +238,32 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        6,
+        "serving: the prediction log, feedback labels, running model servers with heartbeats",
+        """
+        CREATE TABLE predictions (
+            request_id VARCHAR NOT NULL, row_index INTEGER NOT NULL, model VARCHAR NOT NULL,
+            version INTEGER NOT NULL, side VARCHAR NOT NULL, served BOOLEAN NOT NULL, server_id VARCHAR,
+            inputs JSON, prediction JSON, latency_ms DOUBLE, error VARCHAR, predicted_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE prediction_feedback (
+            request_id VARCHAR NOT NULL, row_index INTEGER NOT NULL, label JSON, server_id VARCHAR,
+            received_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (request_id, row_index)
+        );
+        CREATE TABLE model_servers (
+            server_id VARCHAR PRIMARY KEY, model VARCHAR NOT NULL, url VARCHAR NOT NULL, host VARCHAR NOT NULL,
+            port INTEGER NOT NULL, machine VARCHAR, pid INTEGER, writer VARCHAR, mode VARCHAR NOT NULL,
+            champion VARCHAR NOT NULL, challenger VARCHAR, split JSON, stats JSON, auth BOOLEAN NOT NULL,
+            interval_s DOUBLE NOT NULL, started_at TIMESTAMP NOT NULL, beat_at TIMESTAMP NOT NULL,
+            stopped_at TIMESTAMP
+        );
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 TABLES: dict[str, str] = {
@@ -411,5 +437,27 @@ TABLES.update({
     "scheduler_heartbeats": (
         "One row per scheduler process: scheduler_id, host, pid, executor, started_at, beat_at, interval_s, "
         "leader, stopped_at, running (pipeline runs in flight)."
+    ),
+})
+
+
+TABLES.update({
+    "predictions": (
+        "The prediction log, one row per input row a model server scored: request_id, row_index (within the "
+        "request), model, version, side (champion | challenger), served (false: a shadow prediction, never "
+        "returned), server_id, inputs (JSON object: column -> value), prediction (JSON), latency_ms (the "
+        "request's model time), error (why the model failed, else NULL), predicted_at (UTC). "
+        "prediction_log(model) spreads inputs into columns."
+    ),
+    "prediction_feedback": (
+        "Labels that arrived later through POST /feedback: request_id, row_index, label (JSON), server_id, "
+        "received_at (UTC); the last label sent for a row wins."
+    ),
+    "model_servers": (
+        "One row per model server started: server_id, model, url, host, port, machine, pid, writer (its "
+        "process spool), mode (single | canary | blue-green | shadow), champion / challenger (the versions "
+        "served now, e.g. churn/3), split (JSON traffic split), stats (JSON: per-version requests, errors, latency p50/p99, "
+        "quality), auth (a bearer token guards predictions), interval_s (heartbeat), started_at, beat_at, "
+        "stopped_at (UTC; NULL while it runs)."
     ),
 })
