@@ -24,7 +24,7 @@ from .datasets import (
     log_input,
     register_dataset,
 )
-from .errors import AlreadyExists, InvalidInput, MlopsError, NotFound, StoreBusy
+from .errors import AlreadyExists, InvalidInput, MlopsError, NotFound, PipelineFailed, StoreBusy
 from .tracking.log import (
     log_artifact,
     log_dict,
@@ -57,6 +57,19 @@ _MODEL_VERBS = (
     "PromotionPolicy",
 )
 _LAZY.update({name: "registry" for name in _MODEL_VERBS})
+# Pipelines and schedules: papermill and croniter load on first use.
+_PIPELINE_VERBS = {
+    "run_pipeline": "pipelines.runs", "get_pipeline_run": "pipelines.runs", "list_pipeline_runs": "pipelines.runs",
+    "PipelineRun": "pipelines.view",
+    "schedule": "pipelines.schedules", "list_schedules": "pipelines.schedules", "get_schedule": "pipelines.schedules",
+    "pause_schedule": "pipelines.schedules",
+    "resume_schedule": "pipelines.schedules", "remove_schedule": "pipelines.schedules",
+    "request_run": "pipelines.schedules", "scheduler_status": "pipelines.scheduler",
+}
+_LAZY.update(_PIPELINE_VERBS)
+# Serving: starlette and uvicorn load on first use.
+_SERVING_VERBS = ("serve", "list_servers", "set_traffic", "prediction_log")
+_LAZY.update({name: "serving" for name in _SERVING_VERBS})
 
 
 def __getattr__(name):
@@ -107,5 +120,7 @@ __all__ = [
     "log_input", "lineage", "define_feature_table", "build_training_set",
     "check_drift", "drift_history", "get_drift_report",
     *_MODEL_VERBS,
-    "MlopsError", "InvalidInput", "NotFound", "AlreadyExists", "StoreBusy",
+    *_PIPELINE_VERBS,
+    *_SERVING_VERBS,
+    "MlopsError", "InvalidInput", "NotFound", "AlreadyExists", "StoreBusy", "PipelineFailed",
 ]

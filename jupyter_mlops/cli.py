@@ -156,5 +156,16 @@ def experiments(fmt):
     _show(list_experiments(), fmt)
 
 
+from .pipelines.cli import COMMANDS as _PIPELINE_COMMANDS  # noqa: E402  (scheduler, schedule, pipeline)
+
+for _command in _PIPELINE_COMMANDS:
+    main.add_command(_command)
+
+from .serving.cli import COMMANDS as _SERVING_COMMANDS  # noqa: E402  (serve, servers, traffic)
+
+for _command in _SERVING_COMMANDS:
+    main.add_command(_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -237,6 +237,47 @@ def model(shell, line, cell):
 
 
 @command
+@magic_arguments("mlops pipeline")
+@argument("action", choices=["run", "list", "show"], help="What to do.")
+@argument("targets", nargs="*", help="run: the notebook; show: a pipeline run id or prefix.")
+@argument("-p", "--param", action="append", metavar="KEY=VALUE", help="A notebook parameter (JSON or text); repeatable.")
+@argument("-n", "--name", help="Pipeline name (run; default: the notebook's name).")
+@argument("--timeout", type=float, help="Seconds for the whole run, kernel start included (run).")
+@argument("--kernel", help="Kernel name (run; default: the notebook's).")
+@argument("--executor", help="Where to run: in a kernel started from here (default), local, or tcp://host:port (run).")
+@argument("-s", "--schedule", help="Only runs of this schedule (list).")
+def pipeline(shell, line, cell):
+    """Run a parameterized notebook as a pipeline (papermill), list runs, show one."""
+    from ..pipelines.notebook import pipeline_action
+
+    return pipeline_action(parse_argstring(pipeline, line))
+
+
+@command
+@magic_arguments("mlops schedule")
+@argument("action", choices=["add", "list", "pause", "resume", "remove", "run", "status"], help="What to do.")
+@argument("targets", nargs="*", help="add: NAME NOTEBOOK; pause/resume/remove/run: NAME.")
+@argument("--cron", help="Cron expression, e.g. \"0 6 * * 1-5\" (add).")
+@argument("--on-dataset", help="Run for every new version of this dataset (add).")
+@argument("--on-drift", metavar="DATASET", help="Run when a new version of DATASET drifts from the model's training data (add).")
+@argument("--drift-model", help="The model whose training data is the drift reference, e.g. churn@champion (add).")
+@argument("--drift-threshold", type=float, help="Share of drifted columns that fires the schedule (add).")
+@argument("-p", "--param", action="append", metavar="KEY=VALUE", help="A notebook parameter; repeatable (add).")
+@argument("--timezone", default="UTC", help="Timezone of the cron expression (add).")
+@argument("--timeout", type=float, help="Seconds per run (add).")
+@argument("--retries", type=int, default=0, help="Retries of a failed run (add).")
+@argument("--max-concurrent", type=int, default=1, help="Runs of this schedule at once (add).")
+@argument("--catch-up", choices=["skip", "once"], default="skip", help="Missed cron runs after downtime (add).")
+@argument("--executor", default="local", help="local or tcp://host:port (add).")
+@argument("--replace", action="store_true", help="Replace a schedule of the same name (add).")
+def schedule(shell, line, cell):
+    """Add, list, pause, resume, remove or run schedules; status shows the scheduler's heartbeat."""
+    from ..pipelines.notebook import schedule_action
+
+    return schedule_action(parse_argstring(schedule, line))
+
+
+@command
 @magic_arguments("mlops help")
 @argument("subcommand", nargs="?", help="Subcommand to explain.")
 def help_(shell, line, cell):
@@ -245,3 +286,26 @@ def help_(shell, line, cell):
 
     name = parse_argstring(help_, line).subcommand
     print(usage_of(name) if name else overview())
+
+
+@command
+@magic_arguments("mlops serve")
+@argument("target", help="The model to serve (churn, churn/3, churn@champion), or: status, stop, traffic.")
+@argument("server", nargs="?", help="status/stop/traffic: a server id or URL (default: every one / this kernel's).")
+@argument("--port", type=int, default=0, help="Port (default 0: a free one; the URL is printed).")
+@argument("--host", default="127.0.0.1", help="Interface (default 127.0.0.1: this machine only).")
+@argument("--challenger", help="Challenger alias (challenger), version (5) or reference.")
+@argument("--mode", choices=["single", "canary", "blue-green", "shadow"], help="How the challenger runs (default canary).")
+@argument("--canary-share", type=float, help="Share of requests for the challenger (serve, traffic).")
+@argument("--active", choices=["champion", "challenger"], help="Blue-green: the side that answers (traffic).")
+@argument("--reason", help="Why the traffic moves (traffic).")
+@argument("--token", help="Bearer token every request must send (serve).")
+@argument("--max-body-bytes", type=int, help="Larger request bodies get 413 (serve; default 8 MiB).")
+@argument("--auto-shift", help="on, or KEY=VALUE,... e.g. metric=accuracy,min_samples=50,step=0.25 (serve).")
+@argument("--allow-unsafe", action="store_true", help="Allow unsafe (pickle) model flavours (serve).")
+@argument("--no-log", action="store_true", help="Do not log predictions (serve).")
+def serve(shell, line, cell):
+    """Serve a model from this kernel over HTTP; show status, shift traffic, stop."""
+    from ..serving.notebook import run_action
+
+    return run_action(parse_argstring(serve, line))

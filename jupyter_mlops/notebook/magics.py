@@ -22,8 +22,9 @@ def usage_of(name: str) -> str:
 def overview() -> str:
     """One line per subcommand."""
     lines = ["%mlops <subcommand> [options]   |   %%mlops run [options]   |   %mlops help <subcommand>", ""]
-    for name, fn in COMMANDS.items():
-        summary = (fn.__doc__ or "").strip().splitlines()[0]
+    for name, fn in sorted(COMMANDS.items(), key=lambda item: item[0] == "help"):
+        # magic_arguments rewrites __doc__ into a usage block; the parser keeps the original summary.
+        summary = (fn.parser.description or "").strip().splitlines()[0]
         lines.append(f"  {name:<11} {summary}")
     return "\n".join(lines)
 

@@ -157,16 +157,48 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, address: str = "local", max_workers: int = 2):
+    def __init__(self, address: str = "local", max_workers: int = 2, spare: bool = True):
         self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="mlops-pipeline-worker")
         self._prctl = _libc_prctl()
         self.processes: dict[str, subprocess.Popen] = {}  # pipeline_run_id -> its running worker
+        # One worker started ahead, its imports done, waiting for a spec: a due run starts its
+        # kernel at once instead of after ~1-2 s of imports. Each worker still runs one spec only.
+        self._spare_wanted = spare
+        self._spare: subprocess.Popen | None = None
+        self._spare_lock = threading.Lock()
+        if spare:
+            # Workers are started from the pool's long-lived threads only: Linux delivers
+            # PDEATHSIG when the *thread* that started a child exits, not just the process.
+            self._pool.submit(self._refill_spare)
 
     def submit(self, spec: PipelineSpec) -> "Future[PipelineResult]":
         return self._pool.submit(self._run_worker, self._labelled(spec))
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        with self._spare_lock:
+            spare, self._spare, self._spare_wanted = self._spare, None, False
+        if spare is not None:
+            spare.communicate("")  # an empty spec: the spare exits
+
+    def _start_worker(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "jupyter_mlops.pipelines.worker"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ), text=True,
+            preexec_fn=self._preexec(os.getpid()) if os.name == "posix" else None,
+        )
+
+    def _refill_spare(self) -> None:
+        with self._spare_lock:
+            if self._spare_wanted and self._spare is None:
+                self._spare = self._start_worker()
+
+    def _take_worker(self) -> subprocess.Popen:
+        with self._spare_lock:
+            spare, self._spare = self._spare, None
+        worker = spare if spare is not None and spare.poll() is None else self._start_worker()
+        self._refill_spare()
+        return worker
 
     def _preexec(self, parent: int):
         prctl = self._prctl
@@ -180,12 +212,7 @@ class LocalExecutor(Executor):
         return die_with_parent
 
     def _run_worker(self, spec: PipelineSpec) -> PipelineResult:
-        env = {**os.environ, "MLOPS_HOME": str(spec.home)}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_mlops.pipelines.worker"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
-            preexec_fn=self._preexec(os.getpid()) if os.name == "posix" else None,
-        )
+        proc = self._take_worker()
         self.processes[spec.pipeline_run_id] = proc
         try:
             out, err = proc.communicate(json.dumps(spec.to_dict()))

@@ -9,6 +9,19 @@ from __future__ import annotations
 
 import os
 
+from traitlets import Bool
+from traitlets.config import Configurable
+
+RUN_SCHEDULER_ENV = "MLOPS_RUN_SCHEDULER"
+
+
+class JupyterMlops(Configurable):
+    """Server-side settings, e.g. in jupyter_server_config.py: ``c.JupyterMlops.run_scheduler = True``."""
+
+    run_scheduler = Bool(False, config=True, help=(
+        "Host the pipeline scheduler in a thread of this server (also set by MLOPS_RUN_SCHEDULER=1). "
+        "Schedules then stop firing when the server stops; `jupyter-mlops scheduler` does not."))
+
 
 def _jupyter_server_extension_points():
     return [{"module": "jupyter_mlops.server"}]
@@ -22,6 +35,11 @@ def _load_jupyter_server_extension(serverapp) -> None:
         os.environ[HOME_ENV] = str(resolve_home(serverapp.root_dir))
     setup_handlers(serverapp.web_app)
     serverapp.log.info("jupyter-mlops: REST API at /mlops/api/v1/, store %s", os.environ[HOME_ENV])
+    if JupyterMlops(parent=serverapp).run_scheduler or os.environ.get(RUN_SCHEDULER_ENV) == "1":
+        from ..pipelines.scheduler import start_in_thread
+
+        scheduler = serverapp.web_app.settings["mlops_scheduler"] = start_in_thread(os.environ[HOME_ENV])
+        serverapp.log.info("jupyter-mlops: scheduler %s runs in this server", scheduler.scheduler_id)
 
 
 # Older entry-point names used by jupyter_server < 2.
