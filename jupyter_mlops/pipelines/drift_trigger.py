@@ -39,6 +39,19 @@ def _reference_of_model(model: str, dataset: str) -> tuple[str, str]:
     return chosen[0], version.ref
 
 
+def drift_verdict(config: dict, reference: str, current: str, model: str | None) -> tuple[bool, dict]:
+    """Run the check a drift trigger is configured for; ``(fires, detail for schedule_fires)``."""
+    from ..drift import check_drift
+
+    report = check_drift(reference, current, model=model, **config.get("options", {}))
+    threshold = config.get("threshold")
+    fires = report.drifted if threshold is None else report.drift_share >= threshold
+    detail = {"report_id": report.report_id, "reference": reference, "current": current, "model": model,
+              "drift_share": report.drift_share, "drifted": report.drifted, "threshold": threshold,
+              "drifted_columns": report.drifted_columns, "fired": bool(fires)}
+    return bool(fires), detail
+
+
 class DriftTrigger(TriggerKind):
     """Fires for each new version of ``dataset`` that drifts from the reference (see the module doc)."""
 
@@ -121,21 +134,13 @@ class DriftTrigger(TriggerKind):
 
     @staticmethod
     def _check(config: dict, current: str) -> tuple[bool, dict]:
-        from ..drift import check_drift
-
         if config.get("model"):
             reference, model = _reference_of_model(config["model"], config["dataset"])
         else:
             reference, model = config["reference"], None
         if reference == current:
             return False, {"current": current, "reference": reference, "note": "the reference itself"}
-        report = check_drift(reference, current, model=model, **config.get("options", {}))
-        threshold = config.get("threshold")
-        fires = report.drifted if threshold is None else report.drift_share >= threshold
-        detail = {"report_id": report.report_id, "reference": reference, "current": current, "model": model,
-                  "drift_share": report.drift_share, "drifted": report.drifted, "threshold": threshold,
-                  "drifted_columns": report.drifted_columns, "fired": bool(fires)}
-        return bool(fires), detail
+        return drift_verdict(config, reference, current, model)
 
     def describe(self, config):
         against = config.get("model") or config.get("reference")

@@ -153,7 +153,9 @@ def _trigger_configs(cron, on_dataset, on_drift, data_parameter, triggers) -> di
     if on_dataset is not None:
         configs["dataset"] = {"name": on_dataset, "parameter": data_parameter}
     if on_drift is not None:
-        configs["drift"] = {"parameter": data_parameter, **on_drift} if isinstance(on_drift, dict) else on_drift
+        # on_drift watches new versions of a dataset, or (with "predictions") what a model server saw
+        kind = "prediction_drift" if isinstance(on_drift, dict) and "predictions" in on_drift else "drift"
+        configs[kind] = {"parameter": data_parameter, **on_drift} if isinstance(on_drift, dict) else on_drift
     if triggers is not None and not isinstance(triggers, dict):
         raise InvalidInput(f"triggers must be a dict {{kind: settings}}, got {type(triggers).__name__}")
     for kind, config in (triggers or {}).items():
@@ -175,7 +177,10 @@ def schedule(name: str, notebook, cron: str | None = None, *, on_dataset: str | 
     Triggers, any combination: ``cron`` (in ``timezone``); ``on_dataset="churn"`` (once for each new
     version of dataset churn, passing ``{data_parameter: "churn@N"}``); ``on_drift={"dataset": "churn",
     "model": "churn@champion" | "reference": "churn@1", "threshold": 0.3}`` (each new version that
-    drifts from the model's training data); ``triggers={kind: settings}`` for registered kinds; and
+    drifts from the model's training data); ``on_drift={"predictions": "churn@champion", "threshold": 0.3,
+    "min_rows": 200, "target": "churned"}`` (each window of a model server's predictions that drifts
+    from that training data; the window, labels included, is registered as dataset ``churn-live``
+    and passed on); ``triggers={kind: settings}`` for registered kinds; and
     always ``request_run(name)``. A failed run is re-run up to ``retries`` times; at most
     ``max_concurrent`` runs of the schedule are active (further occurrences wait); ``catch_up``
     says what a scheduler does about cron times it missed while down: ``skip`` or run ``once``.

@@ -88,7 +88,7 @@ class TriggerKind:
 _KINDS: dict[str, TriggerKind] = {}
 # Modules that register kinds when imported (the built-in drift kind; more can be appended here),
 # and the entry-point group through which other packages add kinds: ``name = "pkg.module:KindClass"``.
-KIND_MODULES = ["jupyter_mlops.pipelines.drift_trigger"]
+KIND_MODULES = ["jupyter_mlops.pipelines.drift_trigger", "jupyter_mlops.pipelines.prediction_trigger"]
 ENTRY_POINT_GROUP = "jupyter_mlops.triggers"
 _loaded = False
 
