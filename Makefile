@@ -26,7 +26,7 @@ NEED_NODE := @command -v node >/dev/null || { echo "Node.js >= 20.19 is needed t
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench install clean
+.PHONY: demo lab test bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,17 @@ $(TEST_STAMP): $(LABEXT_SRC) | $(BIN)/python
 
 install: $(STAMP)
 
+# The demo runs the whole loop on a store of its own, started afresh each time; `make lab` opens
+# JupyterLab (with the MLOps sidebar) on that store.
+DEMO_HOME := $(CURDIR)/.mlops-demo
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
 demo: $(STAMP)
-	MLOPS_HOME=$(CURDIR)/.mlops $(BIN)/python -m jupyter_mlops.demo
+	rm -rf $(DEMO_HOME)
+	MLOPS_HOME=$(DEMO_HOME) $(BIN)/python -m jupyter_mlops.demo
+
+lab: $(STAMP)
+	MLOPS_HOME=$(DEMO_HOME) $(BIN)/jupyter lab --LabApp.news_url=None $(ROOT_FLAG)
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

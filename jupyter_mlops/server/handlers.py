@@ -330,3 +330,7 @@ ROUTES.extend([
     (r"/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)", ModelAliasHandler),
     (r"/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)/rollback", ModelRollbackHandler),
 ])
+
+
+from . import pipelines_handlers  # noqa: E402,F401  (the Pipelines tab: adds its routes to ROUTES)
+from . import serving_handlers  # noqa: E402,F401  (the Models tab's running servers: adds its routes)

@@ -68,7 +68,9 @@ def _prepare(model, port: int = 0, host: str = "127.0.0.1", *, challenger=None, 
     from .state import ServingState
     from .traffic import AutoShift, make_split
 
-    parse_model_ref(model)
+    parsed = parse_model_ref(model)
+    if parsed.alias is None and parsed.version is None:
+        model = f"{parsed.name}@champion"  # a bare name serves the champion, and follows it as it moves
     if token is not None and (not isinstance(token, str) or len(token) < 8 or any(c.isspace() for c in token)):
         raise InvalidInput("token is a secret of at least 8 characters without spaces (e.g. secrets.token_urlsafe())")
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 1024:
@@ -107,7 +109,7 @@ def serve(model: str, port: int = 0, host: str = "127.0.0.1", *, challenger: str
           allow_unsafe: bool = False, log_predictions: bool = True) -> ModelServer:
     """Serve a registered model over HTTP in the background of this process; return its handle.
 
-    ``model``: ``churn@champion``, ``churn/3`` or ``churn`` (the latest); an alias is watched and
+    ``model``: ``churn@champion``, ``churn/3`` or ``churn`` (its champion); an alias is watched and
     hot-swapped when it moves. ``challenger``: an alias (``"challenger"``), a version or a full
     reference; ``mode``: ``canary`` (``canary_share`` of requests, default 0.1), ``blue-green`` or
     ``shadow``. ``token``: a bearer token every request but /health and /ready must send.

@@ -378,6 +378,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pipelines/scheduler": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduler daemon's heartbeat: alive or not, and if not the command that starts it */
+        get: operations["getSchedulerStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every schedule with its triggers, next run and last run */
+        get: operations["listSchedules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/schedules/{name}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a schedule from firing until it is resumed */
+        post: operations["pauseSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/schedules/{name}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let a paused schedule fire again */
+        post: operations["resumeSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/schedules/{name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the scheduler to run a schedule now (queued in the store; the scheduler daemon picks it up) */
+        post: operations["runSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pipeline runs, newest first, with their parameters, status, timings and errors */
+        get: operations["listPipelineRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/runs/{pipeline_run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One pipeline run with the cell-by-cell summary of its executed notebook */
+        get: operations["getPipelineRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/runs/{pipeline_run_id}/notebook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The executed notebook (nbformat 4 JSON) of a pipeline run; 404 when the run has none */
+        get: operations["getPipelineNotebook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The model servers running on this store (newest first): address, traffic split, per-version stats */
+        get: operations["listServers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/servers/{server_id}/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Shift a running server's traffic: mode, a canary's share, or blue-green's active side */
+        post: operations["changeServerTraffic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -822,6 +992,294 @@ export interface components {
             name: string;
             evaluations: components["schemas"]["ModelEvaluation"][];
             decisions: components["schemas"]["PromotionDecision"][];
+        };
+        /** @description The scheduler daemon's heartbeat */
+        SchedulerStatus: {
+            /** @description some scheduler beat within ~3 of its intervals and did not stop */
+            alive: boolean;
+            /** @description the leader when one is alive, else the scheduler that beat last */
+            scheduler_id: string | null;
+            /** @description that scheduler holds the lease that fires schedules */
+            leader: boolean;
+            host: string | null;
+            pid: number | null;
+            executor: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /**
+             * Format: date-time
+             * @description its last heartbeat
+             */
+            beat_at: string | null;
+            /** @description age of that heartbeat by the server's clock */
+            seconds_since_beat: number | null;
+            /** @description pipeline runs it has in progress */
+            running: number;
+            /**
+             * Format: date-time
+             * @description set when it stopped cleanly
+             */
+            stopped_at: string | null;
+            /** @description schedulers alive on this store (one leads, others stand by) */
+            live_schedulers: number;
+            /** @description the command that starts a scheduler: jupyter-mlops scheduler */
+            start_command: string;
+            /** @description one line for people: running where, or not running and how to start it */
+            message: string;
+        };
+        PipelineSchedule: {
+            name: string;
+            /** @description absolute path of the notebook it runs */
+            notebook: string;
+            /** @description false while paused */
+            enabled: boolean;
+            /** @description the triggers in words, e.g. cron 0 3 * * * (UTC); dataset churn */
+            trigger_summary: string;
+            /** @description parameter name -> JSON value */
+            parameters: {
+                [key: string]: unknown;
+            };
+            retries: number;
+            max_concurrent: number;
+            /** @description skip | once */
+            catch_up: string;
+            /** @description local, inline or tcp://host:port (Dask) */
+            executor: string;
+            /**
+             * Format: date-time
+             * @description the next time a time trigger fires it (null: paused, or only events fire it)
+             */
+            next_run: string | null;
+            last_run_id: string | null;
+            /** Format: date-time */
+            last_run_at: string | null;
+            last_run_status: components["schemas"]["PipelineRunStatus"] | null;
+            last_error_name: string | null;
+            /** @description run-now requests no scheduler has picked up yet */
+            pending_requests: number;
+            /** Format: date-time */
+            created_at: string | null;
+        };
+        ListSchedulesResponse: {
+            schedules: components["schemas"]["PipelineSchedule"][];
+        };
+        ScheduleActionResponse: {
+            schedule: components["schemas"]["PipelineSchedule"];
+            message: string;
+        };
+        RunScheduleRequest: {
+            /** @description values that replace the schedule's parameters for this run */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        RunScheduleResponse: {
+            schedule: components["schemas"]["PipelineSchedule"];
+            request_id: string | null;
+            /** @description parameter name -> JSON value */
+            parameters: {
+                [key: string]: unknown;
+            } | null;
+            /** @description a live scheduler will pick the request up */
+            scheduler_alive: boolean;
+            message: string;
+        };
+        /** @enum {string} */
+        PipelineRunStatus: "queued" | "running" | "finished" | "failed";
+        PipelineRunSummary: {
+            pipeline_run_id: string;
+            name: string;
+            /** @description the input notebook */
+            notebook: string;
+            /** @description parameter name -> JSON value */
+            parameters: {
+                [key: string]: unknown;
+            };
+            schedule: string | null;
+            /** @description manual | cron | dataset | drift | request | retry */
+            trigger: string;
+            attempt: number;
+            status: components["schemas"]["PipelineRunStatus"];
+            executor: string | null;
+            /** Format: date-time */
+            queued_at: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            duration_s: number | null;
+            /** @description index of the failing cell in the notebook */
+            failed_cell: number | null;
+            /** @description CellError, Timeout, KernelDied... */
+            error_name: string | null;
+            error: string | null;
+            warnings: string[];
+            /** @description the executed notebook is stored */
+            has_output: boolean;
+            /** @description where the sidebar saves the executed notebook: pipeline-outputs/<name>-<id8>.ipynb */
+            output_path: string | null;
+        };
+        ListPipelineRunsResponse: {
+            runs: components["schemas"]["PipelineRunSummary"][];
+            limit: number;
+        };
+        /** @description One cell of the executed notebook (papermill's error-marker cells left out) */
+        PipelineCell: {
+            /** @description position in the executed notebook */
+            index: number;
+            /** @description position in the input notebook, as failed_cell counts (null: injected) */
+            input_index: number | null;
+            /** @description code | markdown | raw */
+            kind: string;
+            /** @description the parameters cell papermill injected */
+            injected: boolean;
+            execution_count: number | null;
+            first_line: string;
+            /** @description ok | error | not run (empty for markdown and raw cells) */
+            state: string;
+            error: string | null;
+        };
+        PipelineRunDetail: components["schemas"]["PipelineRunSummary"] & {
+            output_sha256: string | null;
+            cells: components["schemas"]["PipelineCell"][];
+        };
+        /** @description nbformat 4 JSON, ready for the contents API */
+        ExecutedNotebook: {
+            cells: Record<string, never>[];
+            metadata: Record<string, never>;
+            nbformat: number;
+            nbformat_minor: number;
+        };
+        /**
+         * @description single: champion only; canary: a share to the challenger; blue-green: all to one side; shadow: the champion answers, the challenger scores in the background
+         * @enum {string}
+         */
+        TrafficMode: "single" | "canary" | "blue-green" | "shadow";
+        /** @description Who answers a request */
+        TrafficSplit: {
+            mode: components["schemas"]["TrafficMode"];
+            /** @description share of requests the challenger answers (0-1) */
+            challenger_share: number;
+            champion_share: number;
+            /**
+             * @description blue-green: the side answering everything
+             * @enum {string|null}
+             */
+            active: "champion" | "challenger" | null;
+        };
+        /** @description One side's version: requests, errors, latency percentiles, quality from feedback labels */
+        ServingVersionStats: {
+            /** @enum {string} */
+            side: "champion" | "challenger";
+            model: string;
+            version: number;
+            requests: number;
+            rows: number;
+            errors: number;
+            /** @description errors / requests (0-1) */
+            error_rate: number | null;
+            latency_p50_ms: number | null;
+            latency_p99_ms: number | null;
+            /** @description rows with a feedback label */
+            labelled: number;
+            /** @description accuracy (classifiers) or mae (regressors) */
+            quality_metric: string | null;
+            /** @description null until labels arrive */
+            quality: number | null;
+            /** @description the version this side serves now (else an earlier one) */
+            current: boolean;
+        };
+        ServedPredictor: {
+            /** @description what the server watches, e.g. churn@champion */
+            ref: string | null;
+            model: string;
+            version: number;
+            task: string | null;
+        };
+        TrafficShift: {
+            /** Format: date-time */
+            at: string | null;
+            /** @description command, auto-shift or swap */
+            by: string | null;
+            from: components["schemas"]["TrafficSplit"] | null;
+            to: components["schemas"]["TrafficSplit"] | null;
+            reason: string | null;
+        };
+        /** @description A hot swap after an alias moved */
+        ModelSwap: {
+            side: string;
+            ref: string | null;
+            from_version: number | null;
+            to_version: number | null;
+        };
+        /** @description A model server as its heartbeats describe it */
+        ModelServer: {
+            server_id: string;
+            model: string;
+            /** @description where applications send requests, e.g. http://127.0.0.1:8080 */
+            url: string;
+            host: string;
+            port: number;
+            machine: string | null;
+            pid: number | null;
+            /** @description recent heartbeat, no stop recorded */
+            alive: boolean;
+            /** @description predictions need a bearer token */
+            auth: boolean;
+            mode: components["schemas"]["TrafficMode"];
+            traffic: components["schemas"]["TrafficSplit"] | null;
+            /** @description the version served, e.g. churn/3 */
+            champion: string | null;
+            challenger: string | null;
+            /** @description per side (champion, challenger) */
+            predictors: {
+                [key: string]: components["schemas"]["ServedPredictor"];
+            };
+            /** @description per side and version, current ones first (as of the last heartbeat) */
+            stats: components["schemas"]["ServingVersionStats"][];
+            /** @description the policy that shifts traffic by quality, if any */
+            auto_shift: {
+                [key: string]: unknown;
+            } | null;
+            swaps: components["schemas"]["ModelSwap"][];
+            /** @description oldest first */
+            shifts: components["schemas"]["TrafficShift"][];
+            last_error: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /**
+             * Format: date-time
+             * @description its last heartbeat
+             */
+            beat_at: string | null;
+            /** @description age of that heartbeat by the server's clock */
+            seconds_since_beat: number | null;
+            /** Format: date-time */
+            stopped_at: string | null;
+        };
+        ListServersResponse: {
+            servers: components["schemas"]["ModelServer"][];
+        };
+        /** @description At least one of mode, challenger_share, active; what is not given stays as it is */
+        ChangeTrafficRequest: {
+            mode?: components["schemas"]["TrafficMode"];
+            /** @description canary: the challenger's share */
+            challenger_share?: number;
+            /**
+             * @description blue-green: the side answering
+             * @enum {string}
+             */
+            active?: "champion" | "challenger";
+            /** @description kept in the server's shift log */
+            reason?: string | null;
+        };
+        ChangeTrafficResponse: {
+            server_id: string;
+            traffic: components["schemas"]["TrafficSplit"];
+            previous: components["schemas"]["TrafficSplit"];
+            changed: boolean;
+            /** @description one line for people */
+            message: string;
         };
     };
     responses: {
@@ -1396,6 +1854,265 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AliasActionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getSchedulerStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulerStatus"];
+                };
+            };
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSchedulesResponse"];
+                };
+            };
+        };
+    };
+    pauseSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Schedule name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description the schedule after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleActionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    resumeSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Schedule name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description the schedule after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleActionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    runSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Schedule name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RunScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description the request, and whether a scheduler is alive to pick it up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunScheduleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listPipelineRuns: {
+        parameters: {
+            query?: {
+                /** @description Only the runs of this schedule */
+                schedule?: string;
+                /** @description Only runs in this status */
+                status?: components["schemas"]["PipelineRunStatus"];
+                /** @description The most recent runs to return */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPipelineRunsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPipelineRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Pipeline run id or a unique prefix of it (4+ characters) */
+                pipeline_run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRunDetail"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPipelineNotebook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Pipeline run id or a unique prefix of it (4+ characters) */
+                pipeline_run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the executed notebook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutedNotebook"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listServers: {
+        parameters: {
+            query?: {
+                /** @description Only the servers of this model */
+                model?: string;
+                /** @description Also servers that stopped or vanished (alive false) */
+                include_stopped?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListServersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    changeServerTraffic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The server's id (srv-...) or a unique prefix of it */
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeTrafficRequest"];
+            };
+        };
+        responses: {
+            /** @description the new split and the one it replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeTrafficResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -38,11 +38,28 @@ export type DriftReportSummary = Schemas['DriftReportSummary'];
 export type DriftReportDetail = Schemas['DriftReportDetail'];
 export type DriftColumn = Schemas['DriftColumn'];
 export type DriftDistribution = Schemas['DriftDistribution'];
+export type SchedulerStatus = Schemas['SchedulerStatus'];
+export type PipelineSchedule = Schemas['PipelineSchedule'];
+export type PipelineRunStatus = Schemas['PipelineRunStatus'];
+export type PipelineRunSummary = Schemas['PipelineRunSummary'];
+export type PipelineRunDetail = Schemas['PipelineRunDetail'];
+export type PipelineCell = Schemas['PipelineCell'];
+export type RunScheduleResponse = Schemas['RunScheduleResponse'];
+export type ExecutedNotebook = Schemas['ExecutedNotebook'];
+export type ModelServer = Schemas['ModelServer'];
+export type TrafficMode = Schemas['TrafficMode'];
+export type TrafficSplit = Schemas['TrafficSplit'];
+export type TrafficShift = Schemas['TrafficShift'];
+export type ServingVersionStats = Schemas['ServingVersionStats'];
+export type ChangeTrafficRequest = Schemas['ChangeTrafficRequest'];
+export type ChangeTrafficResponse = Schemas['ChangeTrafficResponse'];
 
 /** The JSON body an operation answers with on success. */
 type Ok<Op extends keyof operations> = operations[Op]['responses'][200]['content']['application/json'];
 /** The query parameters an operation takes. */
 export type ListRunsQuery = NonNullable<operations['listRuns']['parameters']['query']>;
+export type ListPipelineRunsQuery = NonNullable<operations['listPipelineRuns']['parameters']['query']>;
+export type ListServersQuery = NonNullable<operations['listServers']['parameters']['query']>;
 
 /** Where the API lives, relative to the server's base URL. */
 export const API_PATH = 'mlops/api/v1';
@@ -286,4 +303,65 @@ export function getDriftHistory(
 /** GET /drift/reports/{report_id}: one report with per-column status and distributions. */
 export function getDriftReport(reportId: string, settings?: ServerConnection.ISettings): Promise<Ok<'getDriftReport'>> {
   return request(`drift/reports/${seg(reportId)}`, '', {}, settings);
+}
+
+/** GET /pipelines/scheduler: the scheduler daemon's heartbeat, or how to start it. */
+export function getSchedulerStatus(settings?: ServerConnection.ISettings): Promise<Ok<'getSchedulerStatus'>> {
+  return request('pipelines/scheduler', '', {}, settings);
+}
+
+/** GET /pipelines/schedules: every schedule with its triggers, next run and last run. */
+export function listSchedules(settings?: ServerConnection.ISettings): Promise<Ok<'listSchedules'>> {
+  return request('pipelines/schedules', '', {}, settings);
+}
+
+/** POST /pipelines/schedules/{name}/pause or /resume: stop or restart a schedule's firing. */
+export function setScheduleEnabled(
+  name: string,
+  enabled: boolean,
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'pauseSchedule'>> {
+  const action = enabled ? 'resume' : 'pause';
+  return request(`pipelines/schedules/${seg(name)}/${action}`, '', { method: 'POST', body: '{}' }, settings);
+}
+
+/** POST /pipelines/schedules/{name}/run: queue a run for the scheduler (it says whether one is alive). */
+export function runSchedule(
+  name: string,
+  body: Schemas['RunScheduleRequest'] = {},
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'runSchedule'>> {
+  return request(`pipelines/schedules/${seg(name)}/run`, '', { method: 'POST', body: JSON.stringify(body) }, settings);
+}
+
+/** GET /pipelines/runs?schedule=&status=&limit=: pipeline runs, newest first. */
+export function listPipelineRuns(
+  query: ListPipelineRunsQuery = {},
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'listPipelineRuns'>> {
+  return request('pipelines/runs', queryString(query), {}, settings);
+}
+
+/** GET /pipelines/runs/{id}: one pipeline run with its executed notebook's cells. */
+export function getPipelineRun(runId: string, settings?: ServerConnection.ISettings): Promise<Ok<'getPipelineRun'>> {
+  return request(`pipelines/runs/${seg(runId)}`, '', {}, settings);
+}
+
+/** GET /pipelines/runs/{id}/notebook: the executed notebook as nbformat JSON. */
+export function getPipelineNotebook(runId: string, settings?: ServerConnection.ISettings): Promise<Ok<'getPipelineNotebook'>> {
+  return request(`pipelines/runs/${seg(runId)}/notebook`, '', {}, settings);
+}
+
+/** GET /servers?model=&include_stopped=: the model servers running on this store, newest first. */
+export function listServers(query: ListServersQuery = {}, settings?: ServerConnection.ISettings): Promise<Ok<'listServers'>> {
+  return request('servers', queryString(query), {}, settings);
+}
+
+/** POST /servers/{server_id}/traffic: shift a running server's traffic (mode, canary share, blue-green side). */
+export function changeServerTraffic(
+  serverId: string,
+  body: ChangeTrafficRequest,
+  settings?: ServerConnection.ISettings
+): Promise<Ok<'changeServerTraffic'>> {
+  return request(`servers/${seg(serverId)}/traffic`, '', { method: 'POST', body: JSON.stringify(body) }, settings);
 }

@@ -6,6 +6,7 @@ import { datasetsTab } from './datasets/tab';
 import { driftTab } from './drift/tab';
 import { experimentsTab } from './experiments/tab';
 import { modelsTab } from './models/tab';
+import { pipelinesTab } from './pipelines/tab';
 import type { ISidebarTab } from './tab';
 
-export const TABS: ISidebarTab[] = [experimentsTab, datasetsTab, modelsTab, driftTab];
+export const TABS: ISidebarTab[] = [experimentsTab, datasetsTab, modelsTab, driftTab, pipelinesTab];

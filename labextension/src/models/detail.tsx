@@ -26,6 +26,7 @@ import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
 import { ALIAS_PATTERN, confirmAliasMove } from './confirm';
 import { AliasChips } from './list';
+import { RunningServers } from './servers';
 
 /** The alias a promote proposes first. */
 export const DEFAULT_ALIAS = 'champion';
@@ -444,6 +445,8 @@ export function ModelDetail(props: { name: string; context: ITabContext; onBack(
               })}
             </div>
           )}
+
+          <RunningServers context={context} model={name} />
 
           <h4 className="mlops-section">Versions</h4>
           <div className="mlops-table-scroll">

@@ -1,7 +1,8 @@
 /**
  * The Models tab: every registered model, and for one model its aliases, versions, alias
- * timeline, evaluations and promotion decisions, with promote and roll back actions.
- * Everything refreshes every 10 s while shown.
+ * timeline, evaluations and promotion decisions, with promote and roll back actions; and the
+ * running model servers with their traffic split and stats (servers.tsx, every 3 s).
+ * Everything else refreshes every 10 s while shown.
  */
 import React, { useState } from 'react';
 
@@ -11,6 +12,7 @@ import { SLOW_MS } from '../polling';
 import type { ISidebarTab, ITabContext } from '../tab';
 import { ModelDetail } from './detail';
 import { ModelsEmpty, ModelsTable } from './list';
+import { RunningServers } from './servers';
 
 function ModelsList(props: { context: ITabContext; onOpen(name: string): void }): React.ReactElement {
   const { data, error } = useLoad(() => listModels(), props.context, [], () => SLOW_MS, SLOW_MS);
@@ -21,6 +23,7 @@ function ModelsList(props: { context: ITabContext; onOpen(name: string): void })
       {!data && !error && <div className="mlops-loading">Loading models…</div>}
       {data && models.length === 0 && <ModelsEmpty />}
       {models.length > 0 && <ModelsTable models={models} now={Date.now()} onOpen={props.onOpen} />}
+      {models.length > 0 && <RunningServers context={props.context} />}
     </div>
   );
 }
