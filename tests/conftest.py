@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import json
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,36 @@ def python_code(code: str, home: Path, *, wait: bool = True, env: dict | None = 
     if wait:
         return subprocess.run(args, env=env, capture_output=True, text=True, timeout=240, **kwargs)
     return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+@pytest.fixture
+def jp_server_config(home):
+    """A real in-process Jupyter server (pytest-jupyter's jp_serverapp) with our extension enabled."""
+    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}}
+
+
+@pytest.fixture
+def api(jp_fetch):
+    """``await api("/runs", expect=200)``: call the REST API through the server, check the status, return JSON."""
+    import tornado.httpclient
+
+    async def call(path, method="GET", params=None, body=None, expect=200, **kwargs):
+        try:
+            response = await jp_fetch(*("mlops/api/v1" + path).split("/"), method=method, params=params,
+                                      body=body if body is not None or method == "GET" else "", **kwargs)
+        except tornado.httpclient.HTTPClientError as error:
+            response = error.response
+        assert response.code == expect, response.body
+        return json.loads(response.body)
+
+    return call
+
+
+@pytest.fixture(scope="module")
+def shell():
+    """An in-process IPython shell with ``%load_ext jupyter_mlops`` done."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "jupyter_mlops")
+    return ip

@@ -71,10 +71,34 @@ def split_rows_kept_for_training():
     return train_test_split(summer, test_size=0.3, random_state=0, stratify=summer[TARGET])[0]
 
 
+def check_scheduled_retraining():
+    runs = ml.list_pipeline_runs()
+    by_hand, scheduled = runs[runs["name"] == "retrain-by-hand"], runs[runs["schedule"] == "retrain-on-drift"]
+    assert list(by_hand["status"]) == ["finished"] and list(scheduled["status"]) == ["finished"]
+    assert list(scheduled["trigger"]) == ["drift"] and scheduled["parameters"].iloc[0]["dataset"] == "weather-batch@2"
+    champion = ml.get_model_version("rain-batch@champion")
+    assert champion.version == 2 and champion.datasets == ["weather-batch@2"]
+    assert list(ml.model_history("rain-batch")["action"]) == ["set", "set", "promote"]
+    assert not ml.scheduler_status()["alive"]  # shut down at the end of the notebook
+
+
+def check_monitoring_loop():
+    fired = ml.sql("SELECT \"trigger\", fire_key FROM schedule_fires")
+    assert fired.to_dict(orient="records") == [{"trigger": "prediction_drift", "fire_key": "predictions:rain-live@2"}]
+    assert ml.get_model_version("rain@champion").version == 2
+    assert ml.get_model_version("rain/2").datasets == ["rain-live@2"]
+    log = ml.prediction_log("rain")
+    assert set(log["version"]) == {1, 2} and log["label"].notna().all()
+    served_by_new = log[log["version"] == 2]
+    assert len(served_by_new) == 20  # after the hot swap, the new champion answers
+
+
 CHECKS = {
     "01_quickstart": check_quickstart,
     "02_datasets_and_drift": check_datasets_and_drift,
     "03_registry_and_serving": check_registry_and_serving,
+    "04_scheduled_retraining": check_scheduled_retraining,
+    "05_monitoring_loop": check_monitoring_loop,
 }
 
 

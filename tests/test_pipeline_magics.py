@@ -5,17 +5,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 import jupyter_mlops as ml
-
-
-@pytest.fixture(scope="module")
-def shell():
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "jupyter_mlops")
-    return ip
 
 
 @pytest.fixture
@@ -92,6 +84,8 @@ def test_a_failing_pipeline_is_one_line_naming_the_cell(cell, notebook):
         ("%mlops schedule add nightly {nb} --cron '0 25 * * *'", "hour"),
         ("%mlops schedule add nightly {nb} --cron '0 6 * * *' --timezone Europe/Pariss", "Europe/Paris"),
         ("%mlops schedule pause nope", "no schedule 'nope'"),
+        ("%mlops schedule add live {nb} --on-drift-dataset w --on-drift-predictions m@champion", "not both"),
+        ("%mlops schedule add live {nb} --drift-threshold 0.5", "go with a drift source"),
         ("%mlops schedule frobnicate", "invalid choice"),
     ],
 )

@@ -82,25 +82,6 @@ def home(built, monkeypatch):
     return built["home"]
 
 
-@pytest.fixture
-def jp_server_config(home):
-    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}}
-
-
-@pytest.fixture
-def api(jp_fetch):
-    async def call(path, method="GET", params=None, body=None, expect=200, **kwargs):
-        try:
-            response = await jp_fetch(*("mlops/api/v1" + path).split("/"), method=method, params=params,
-                                      body=body if body is not None or method == "GET" else "", **kwargs)
-        except tornado.httpclient.HTTPClientError as error:
-            response = error.response
-        assert response.code == expect, response.body
-        return json.loads(response.body)
-
-    return call
-
-
 def _schedule(listing, name):
     return next(s for s in listing["schedules"] if s["name"] == name)
 

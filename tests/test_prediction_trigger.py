@@ -85,3 +85,22 @@ def test_bad_prediction_drift_settings_are_one_line_errors(champion, on_drift, e
     with pytest.raises(error, match=message):
         ml.schedule("watch", ECHO, on_drift=on_drift)
     assert ml.list_schedules().empty
+
+
+def test_the_cli_and_the_magic_create_a_prediction_drift_schedule(champion):
+    from click.testing import CliRunner
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from jupyter_mlops.cli import main
+
+    result = CliRunner().invoke(main, ["schedule", "add", "watch", str(ECHO), "--on-drift-predictions", "tumour@champion",
+                                       "--drift-min-rows", "40", "--drift-target", "target", "--drift-threshold", "0.3"])
+    assert result.exit_code == 0, result.output
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "jupyter_mlops")
+    shell.run_line_magic("mlops", f"schedule add watch2 {ECHO} --on-drift-predictions tumour@champion --drift-min-rows 50")
+    stored = ml.sql("SELECT name, triggers FROM schedules ORDER BY name")
+    triggers = [json.loads(t)["prediction_drift"] for t in stored["triggers"]]
+    assert [(t["predictions"], t["min_rows"], t["threshold"]) for t in triggers] == [("tumour@champion", 40, 0.3),
+                                                                                   ("tumour@champion", 50, None)]
+    assert triggers[0]["options"] == {"target": "target"}

@@ -300,7 +300,7 @@ def test_cli_schedule_commands(cli):
 @pytest.mark.parametrize("args, message", [
     (["schedule", "add", "nightly", ECHO, "--cron", "0 25 * * *"], "the hour field '25' is out of range 0-23"),
     (["schedule", "add", "nightly", "missing.ipynb", "--cron", "@daily"], "does not exist"),
-    (["schedule", "add", "nightly", ECHO, "--drift-model", "churn@champion"], "go with --on-drift-dataset"),
+    (["schedule", "add", "nightly", ECHO, "--drift-model", "churn@champion"], "go with a drift source"),
     (["schedule", "add", "nightly", ECHO, "-p", "noequals"], "a parameter is key=value"),
     (["schedule", "add", "nightly", ECHO, "--timezone", "Mars/Base"], "unknown timezone 'Mars/Base'"),
     (["schedule", "pause", "nigthly"], "did you mean 'nightly'?"),

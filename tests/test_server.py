@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 
@@ -14,25 +13,6 @@ import jupyter_mlops as ml
 from jupyter_mlops.server.handlers import API, ROUTES
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
-
-@pytest.fixture
-def jp_server_config(home):
-    return {"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}}
-
-
-@pytest.fixture
-def api(jp_fetch):
-    async def call(path, method="GET", params=None, body=None, expect=200, **kwargs):
-        try:
-            response = await jp_fetch(*("mlops/api/v1" + path).split("/"), method=method, params=params,
-                                      body=body if body is not None or method == "GET" else "", **kwargs)
-        except tornado.httpclient.HTTPClientError as error:
-            response = error.response
-        assert response.code == expect, response.body
-        return json.loads(response.body)
-
-    return call
 
 
 @pytest.fixture

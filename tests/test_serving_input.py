@@ -11,7 +11,6 @@ import sys
 import httpx
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 import jupyter_mlops as ml
@@ -175,11 +174,6 @@ def test_cli_serves_in_the_foreground_and_stops_cleanly_on_sigterm(home):
 
 
 # -- magics ----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def shell():
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "jupyter_mlops")
-    return ip
 
 
 def test_magics_serve_status_traffic_and_stop(shell, home):

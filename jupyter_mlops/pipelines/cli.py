@@ -88,8 +88,12 @@ def schedule_group():
 @click.option("--drift-model", metavar="MODEL",
               help="Drift reference: this model's training data, e.g. churn@champion.")
 @click.option("--drift-reference", metavar="DATASET@N", help="Drift reference: this dataset version, e.g. churn@1.")
+@click.option("--on-drift-predictions", metavar="MODEL",
+              help="Run when a window of this served model's predictions drifts from its training data, e.g. churn@champion.")
 @click.option("--drift-threshold", type=float,
               help="Fire when this share of columns drifts (default: the report's verdict).")
+@click.option("--drift-min-rows", type=int, help="Served predictions per drift window (default 200).")
+@click.option("--drift-target", metavar="COLUMN", help="Keep the feedback labels as this column of the drift window.")
 @click.option("--data-parameter", default="dataset", show_default=True,
               help="Notebook parameter that receives the new dataset version (dataset and drift triggers).")
 @_param
@@ -102,20 +106,14 @@ def schedule_group():
 @click.option("--kernel", help="Kernel name (default: the notebook's own).")
 @click.option("--paused", is_flag=True, help="Create it paused.")
 @click.option("--replace", is_flag=True, help="Replace a schedule of the same name.")
-def schedule_add(name, notebook, cron, on_dataset, on_drift_dataset, drift_model, drift_reference, drift_threshold,
-                 data_parameter, params, timezone, timeout, retries, max_concurrent, catch_up, executor, kernel,
-                 paused, replace):
+def schedule_add(name, notebook, cron, on_dataset, on_drift_dataset, drift_model, drift_reference,
+                 on_drift_predictions, drift_threshold, drift_min_rows, drift_target, data_parameter, params, timezone,
+                 timeout, retries, max_concurrent, catch_up, executor, kernel, paused, replace):
     """Create schedule NAME running NOTEBOOK on a cron, new dataset versions or drift."""
-    from ..errors import InvalidInput
-    from .schedules import schedule
+    from .schedules import drift_settings, schedule
 
-    drift = None
-    if on_drift_dataset:
-        drift = {"dataset": on_drift_dataset, "threshold": drift_threshold}
-        drift.update({"model": drift_model} if drift_model else {})
-        drift.update({"reference": drift_reference} if drift_reference else {})
-    elif drift_model or drift_reference or drift_threshold is not None:
-        raise InvalidInput("--drift-model, --drift-reference and --drift-threshold go with --on-drift-dataset DATASET")
+    drift = drift_settings(on_drift_dataset, on_drift_predictions, model=drift_model, reference=drift_reference,
+                           threshold=drift_threshold, min_rows=drift_min_rows, target=drift_target)
     created = schedule(name, notebook, cron, on_dataset=on_dataset, on_drift=drift, parameters=_parameters(params),
                        timezone=timezone, timeout=timeout, retries=retries, max_concurrent=max_concurrent,
                        catch_up=catch_up, enabled=not paused, executor=executor, kernel=kernel, replace=replace,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -100,8 +101,19 @@ def _kernel_manager_class(env: dict, cwd: str, watch: _Watch, on_started):
 
     class PipelineKernelManager(AsyncKernelManager):
         def __init__(self, *args, **kwargs):
+            # Unix sockets in a private folder rather than TCP on localhost: no other local user can
+            # reach the kernel, and ipykernel has no unencrypted-TCP warning to print into the run.
+            self._ipc_dir = None
+            if os.name == "posix" and "transport" not in kwargs:
+                self._ipc_dir = tempfile.mkdtemp(prefix="mlops-kernel-")
+                kwargs.update(transport="ipc", ip=os.path.join(self._ipc_dir, "k"))
             super().__init__(*args, **kwargs)
             watch.km = self
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if self._ipc_dir and not restart:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
         async def _async_start_kernel(self, **kw):
             kw.setdefault("env", env)

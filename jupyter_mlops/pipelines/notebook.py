@@ -78,10 +78,9 @@ def schedule_action(args):
 
     if args.action == "add":
         name, notebook = _need(args.targets, 2, "%mlops schedule add NAME NOTEBOOK [--cron ...] [--on-dataset ...]")
-        drift = None
-        if args.on_drift:
-            drift = {"dataset": args.on_drift, "threshold": args.drift_threshold}
-            drift.update({"model": args.drift_model} if args.drift_model else {})
+        drift = schedules.drift_settings(args.on_drift_dataset, args.on_drift_predictions, model=args.drift_model,
+                                         reference=args.drift_reference, threshold=args.drift_threshold,
+                                         min_rows=args.drift_min_rows, target=args.drift_target)
         created = schedules.schedule(name, notebook, args.cron, on_dataset=args.on_dataset, on_drift=drift,
                                      parameters=parse_parameters(args.param), timezone=args.timezone,
                                      timeout=args.timeout, retries=args.retries, max_concurrent=args.max_concurrent,

@@ -146,6 +146,27 @@ def _check_settings(parameters, timezone, timeout, retries, max_concurrent, catc
                            f"got {kernel!r}")
 
 
+def drift_settings(dataset=None, predictions=None, *, model=None, reference=None, threshold=None, min_rows=None,
+                   target=None) -> dict | None:
+    """The ``on_drift`` dict from flat options (what the CLI and the magic take); None when neither source is given.
+
+    >>> drift_settings(predictions="churn@champion", threshold=0.3, target="churned")
+    {'predictions': 'churn@champion', 'threshold': 0.3, 'target': 'churned'}
+    """
+    given = {"model": model, "reference": reference, "threshold": threshold, "min_rows": min_rows, "target": target}
+    given = {key: value for key, value in given.items() if value is not None}
+    if dataset and predictions:
+        raise InvalidInput("drift watches either a dataset's new versions or a model's served predictions, not both")
+    if not dataset and not predictions:
+        if given:
+            raise InvalidInput(f"{', '.join(given)} go with a drift source: a dataset (--on-drift-dataset) "
+                               "or served predictions (--on-drift-predictions)")
+        return None
+    if dataset:
+        return {"dataset": dataset, **given}
+    return {"predictions": predictions, **given}
+
+
 def _trigger_configs(cron, on_dataset, on_drift, data_parameter, triggers) -> dict:
     configs = {}
     if cron is not None:

@@ -2,7 +2,7 @@
 
 - ``%mlops serve churn [--port 8080] [--challenger challenger --mode canary ...]``: serve in the kernel;
 - ``%mlops serve status [SERVER]``: traffic split and per-version stats of the running servers;
-- ``%mlops serve traffic [SERVER] --share 0.5 | --mode M | --active SIDE``: shift traffic;
+- ``%mlops serve traffic [SERVER] --canary-share 0.5 | --mode M | --active SIDE``: shift traffic;
 - ``%mlops serve stop [SERVER]``: stop this kernel's servers (or one).
 
 Plain Python (no IPython import): errors are the core's typed errors; the magic makes them one line.
@@ -128,7 +128,7 @@ def run_action(args) -> object:
         if which is None:
             own = _own(None)
             if len(own) != 1:
-                raise InvalidInput(f"name the server: %mlops serve traffic SERVER --share 0.5 (this kernel runs "
+                raise InvalidInput(f"name the server: %mlops serve traffic SERVER --canary-share 0.5 (this kernel runs "
                                    f"{len(own)})")
             which = own[0].server_id
         result = set_traffic(which, mode=args.mode, challenger_share=args.canary_share, active=args.active,
