@@ -40,16 +40,20 @@ class Row:
     per: str = ""  # unit suffix, e.g. "run" -> "1.2 ms/run"
     note: str = ""
     unit: str = "s"  # "s" for times (shown in s/ms/µs); anything else is shown as "<value> <unit>"
+    higher_is_better: bool = False  # throughputs: the ratio is ours/peer and a target is a minimum
 
     @property
     def ratio(self) -> float | None:
-        if self.peer is None or not self.ours:
+        """How many times better ours is: peer/ours for times, ours/peer for throughputs."""
+        if self.peer is None or not self.ours or not self.peer:
             return None
-        return self.peer / self.ours
+        return self.ours / self.peer if self.higher_is_better else self.peer / self.ours
 
     @property
     def met(self) -> bool | None:
-        return None if self.target is None else self.ours <= self.target
+        if self.target is None:
+            return None
+        return self.ours >= self.target if self.higher_is_better else self.ours <= self.target
 
 
 def fmt_time(seconds: float | None, per: str = "") -> str:
@@ -80,7 +84,7 @@ def markdown_table(rows: list[Row]) -> str:
     """The result table, plus numbered notes for rows that carry one."""
     peer_names = sorted({r.peer_name for r in rows if r.peer_name}) or ["peer"]
     lines = [
-        f"| figure | jupyter-mlops | {' / '.join(peer_names)} | ratio (peer/ours) | target | met |",
+        f"| figure | jupyter-mlops | {' / '.join(peer_names)} | times better (ours vs peer) | target | met |",
         "|---|---:|---:|---:|---:|:---:|",
     ]
     notes = []
@@ -90,7 +94,7 @@ def markdown_table(rows: list[Row]) -> str:
             notes.append(row.note)
             figure += f" [{len(notes)}]"
         met = {True: "yes", False: "**no**", None: "—"}[row.met]
-        target = "—" if row.target is None else "≤ " + fmt_value(row.target, row)
+        target = "—" if row.target is None else ("≥ " if row.higher_is_better else "≤ ") + fmt_value(row.target, row)
         lines.append(
             f"| {figure} | {fmt_value(row.ours, row)} | {fmt_value(row.peer, row)} "
             f"| {fmt_ratio(row.ratio)} | {target} | {met} |"

@@ -150,7 +150,7 @@ def run(quick: bool = False) -> list[Row]:
         Row(f"throughput, {sizes['runs']} short pipeline runs: local pool ({WORKERS} workers)", local["runs_per_min"],
             "", None, None, unit="runs/min",
             note=(f"{sizes['runs']} runs of the same notebook submitted at once to get_executor('local', max_workers={WORKERS}); "
-                  f"each run is a fresh worker process (python start, imports, kernel). {local['elapsed_s']:.1f} s in all.")),
+                  f"each run is its own worker process (a spare one is kept started, its imports done). {local['elapsed_s']:.1f} s in all.")),
         Row(f"throughput, {sizes['runs']} short pipeline runs: Dask LocalCluster ({WORKERS} workers)", dask["runs_per_min"],
             "", None, None, unit="runs/min",
             note=(f"The same {sizes['runs']} runs submitted to a LocalCluster(n_workers={WORKERS}, threads_per_worker=1, "

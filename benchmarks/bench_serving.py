@@ -270,10 +270,11 @@ def run(quick: bool = False) -> list[Row]:
     rows = [
         Row("serving: p50 latency, single-row request", ours["p50"], PEER, get("p50"), None, note=common + why),
         Row("serving: p99 latency, single-row request", ours["p99"], PEER, get("p99"), None),
-        Row("serving: requests per second, 1 client (sequential)", ours["rps"], PEER, get("rps"), None, unit="req/s",
-            note=f"{sizes['rps']:,} requests in a row; higher is better (the ratio column is peer/ours)."),
+        Row("serving: requests per second, 1 client (sequential)", ours["rps"], PEER, get("rps"), None,
+            unit="req/s", higher_is_better=True,
+            note=f"{sizes['rps']:,} requests in a row; higher is better."),
         Row(f"serving: requests per second, {sizes['concurrent']} concurrent clients", ours["rps_concurrent"], PEER,
-            get("rps_concurrent"), None, unit="req/s",
+            get("rps_concurrent"), None, unit="req/s", higher_is_better=True,
             note=f"{sizes['rps']:,} requests over {sizes['concurrent']} client threads (one process; the machine has "
                  f"{os.cpu_count()} cores for client and server together). Failed: ours {ours['concurrent_failures']}, "
                  f"MLflow {get('concurrent_failures')}."),

@@ -60,6 +60,32 @@ export function ErrorText(props: { error: string | null }): React.ReactElement |
   ) : null;
 }
 
+/**
+ * The outcome of a user's action (promote, pause, shift traffic...): its error, or a notice.
+ * `testid` names both: `<testid>-error` and `<testid>-notice`.
+ */
+export function ActionFeedback(props: {
+  error: string | null;
+  notice: string | null;
+  testid?: string;
+}): React.ReactElement {
+  const testid = props.testid ?? 'mlops-action';
+  return (
+    <>
+      {props.error && (
+        <div className="mlops-error-text" role="alert" data-testid={`${testid}-error`}>
+          {props.error}
+        </div>
+      )}
+      {props.notice && (
+        <div className="mlops-notice" role="status" data-testid={`${testid}-notice`}>
+          {props.notice}
+        </div>
+      )}
+    </>
+  );
+}
+
 /** No datasets yet: the first step, as text to copy into a notebook. */
 export function DatasetsEmpty(): React.ReactElement {
   return (

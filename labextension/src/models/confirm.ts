@@ -42,17 +42,12 @@ class ConfirmBody extends Widget implements Dialog.IBodyWidget<IAliasConfirmatio
     } else {
       this._alias = null;
     }
-    const label = document.createElement('label');
-    label.className = 'mlops-confirm-label';
-    label.textContent = 'Reason (recorded in the alias history)';
-    const reason = document.createElement('textarea');
-    reason.className = 'jp-mod-styled mlops-confirm-reason';
-    reason.setAttribute('data-testid', 'mlops-reason-input');
-    reason.rows = 3;
-    reason.placeholder = 'e.g. AUC 0.84 → 0.87 on churn@5';
-    label.appendChild(reason);
-    node.appendChild(label);
-    this._reason = reason;
+    this._reason = appendReasonField(node, {
+      label: 'Reason (recorded in the alias history)',
+      testid: 'mlops-reason-input',
+      rows: 3,
+      placeholder: 'e.g. AUC 0.84 → 0.87 on churn@5'
+    });
   }
 
   getValue(): IAliasConfirmation {
@@ -81,4 +76,22 @@ export async function confirmAliasMove(options: {
     return null;
   }
   return result.value;
+}
+
+/** Append a labelled "reason" text box to a dialog body; returns the box to read its value from. */
+export function appendReasonField(
+  node: HTMLElement,
+  options: { label: string; testid: string; rows: number; placeholder: string }
+): HTMLTextAreaElement {
+  const label = document.createElement('label');
+  label.className = 'mlops-confirm-label';
+  label.textContent = options.label;
+  const reason = document.createElement('textarea');
+  reason.className = 'jp-mod-styled mlops-confirm-reason';
+  reason.setAttribute('data-testid', options.testid);
+  reason.rows = options.rows;
+  reason.placeholder = options.placeholder;
+  label.appendChild(reason);
+  node.appendChild(label);
+  return reason;
 }

@@ -20,7 +20,7 @@ import type {
   ModelVersion,
   PromotionDecision
 } from '../client';
-import { DetailHeader, ErrorText, errorText, useLoad, versionCount } from '../datasets/common';
+import { ActionFeedback, DetailHeader, ErrorText, errorText, useLoad, versionCount } from '../datasets/common';
 import { formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
 import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
@@ -404,16 +404,7 @@ export function ModelDetail(props: { name: string; context: ITabContext; onBack(
         count={data ? versionCount(versions.length) : undefined}
       />
       <ErrorText error={error} />
-      {actionError && (
-        <div className="mlops-error-text" role="alert" data-testid="mlops-action-error">
-          {actionError}
-        </div>
-      )}
-      {notice && (
-        <div className="mlops-notice" role="status" data-testid="mlops-action-notice">
-          {notice}
-        </div>
-      )}
+      <ActionFeedback error={actionError} notice={notice} />
       {!data && !error && <div className="mlops-loading">Loading the model…</div>}
       {data && (
         <>

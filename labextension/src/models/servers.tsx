@@ -8,7 +8,7 @@ import React, { useState } from 'react';
 
 import { changeServerTraffic, listServers } from '../client';
 import type { ModelServer, ServingVersionStats, TrafficShift, TrafficSplit } from '../client';
-import { ErrorText, errorText, useLoad } from '../datasets/common';
+import { ActionFeedback, ErrorText, errorText, useLoad } from '../datasets/common';
 import { formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
 import { beatAge } from '../pipelines/heartbeat';
 import type { ITabContext } from '../tab';
@@ -295,16 +295,7 @@ export function RunningServers(props: { context: ITabContext; model?: string }):
     <div className="mlops-servers" data-testid="mlops-servers" data-model-name={model ?? ''}>
       <h4 className="mlops-section">Running servers</h4>
       <ErrorText error={error} />
-      {actionError && (
-        <div className="mlops-error-text" role="alert" data-testid="mlops-traffic-error">
-          {actionError}
-        </div>
-      )}
-      {notice && (
-        <div className="mlops-notice" role="status" data-testid="mlops-traffic-notice">
-          {notice}
-        </div>
-      )}
+      <ActionFeedback error={actionError} notice={notice} testid="mlops-traffic" />
       {!data && !error && <div className="mlops-loading">Looking for model servers…</div>}
       {data && servers.length === 0 && <ServersHint model={model} />}
       {servers.map(server => (

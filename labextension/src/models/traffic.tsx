@@ -8,6 +8,7 @@ import { Widget } from '@lumino/widgets';
 import React, { useState } from 'react';
 
 import type { ChangeTrafficRequest, ModelServer, TrafficMode, TrafficSplit } from '../client';
+import { appendReasonField } from './confirm';
 
 /** The modes the control offers (single needs no challenger, so it has no control). */
 export const MODES: TrafficMode[] = ['canary', 'blue-green', 'shadow'];
@@ -86,17 +87,12 @@ class ShiftBody extends Widget implements Dialog.IBodyWidget<string> {
     text.className = 'mlops-confirm-message';
     text.textContent = message;
     this.node.appendChild(text);
-    const label = document.createElement('label');
-    label.className = 'mlops-confirm-label';
-    label.textContent = "Reason (kept in the server's shift log)";
-    const reason = document.createElement('textarea');
-    reason.className = 'jp-mod-styled mlops-confirm-reason';
-    reason.setAttribute('data-testid', 'mlops-traffic-reason');
-    reason.rows = 2;
-    reason.placeholder = 'e.g. challenger error rate flat after 1,000 requests';
-    label.appendChild(reason);
-    this.node.appendChild(label);
-    this._reason = reason;
+    this._reason = appendReasonField(this.node, {
+      label: "Reason (kept in the server's shift log)",
+      testid: 'mlops-traffic-reason',
+      rows: 2,
+      placeholder: 'e.g. challenger error rate flat after 1,000 requests'
+    });
   }
 
   getValue(): string {

@@ -8,7 +8,7 @@ import React, { useState } from 'react';
 
 import { getSchedulerStatus, listPipelineRuns, listSchedules, runSchedule, setScheduleEnabled } from '../client';
 import type { PipelineRunSummary, PipelineSchedule, SchedulerStatus } from '../client';
-import { ErrorText, errorText, useLoad } from '../datasets/common';
+import { ActionFeedback, ErrorText, errorText, useLoad } from '../datasets/common';
 import type { ISidebarTab, ITabContext } from '../tab';
 import { PipelineRunView } from './detail';
 import { PIPELINES_MS, formatParameters, nextPoll } from './format';
@@ -116,16 +116,7 @@ function PipelinesOverview(props: { context: ITabContext; onOpen(runId: string):
     <div className="mlops-pipelines" data-testid="mlops-pipelines">
       <SchedulerHeartbeat status={data?.scheduler ?? null} />
       <ErrorText error={error} />
-      {actionError && (
-        <div className="mlops-error-text" role="alert" data-testid="mlops-action-error">
-          {actionError}
-        </div>
-      )}
-      {notice && (
-        <div className="mlops-notice" role="status" data-testid="mlops-action-notice">
-          {notice}
-        </div>
-      )}
+      <ActionFeedback error={actionError} notice={notice} />
       {!data && !error && <div className="mlops-loading">Loading pipelines…</div>}
       {data && (
         <>
