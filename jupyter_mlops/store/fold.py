@@ -124,11 +124,17 @@ def fold_spools(con, spool_dir: str | os.PathLike) -> FoldStats:
 
 
 def _fold_segment(con, path: Path, offset: int, may_grow: bool, stats: FoldStats) -> bool:
-    """Fold ``path`` from ``offset`` in chunks; True when everything in it is folded."""
+    """Fold ``path`` from ``offset`` in chunks; True when everything in it is folded.
+
+    Only what the file held when the fold began is folded: a busy writer (a model server logging
+    every prediction) appends faster than one reader can chase, and the reader must get its turn.
+    Later lines are the next reader's.
+    """
     with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
         while True:
             f.seek(offset)
-            data = f.read(CHUNK_BYTES)
+            data = f.read(min(CHUNK_BYTES, max(size - offset, 0)))
             end = data.rfind(b"\n") + 1
             if end == 0:
                 if data and not may_grow and len(data) < CHUNK_BYTES:
