@@ -35,12 +35,14 @@ $(BIN)/python:
 $(STAMP): $(LABEXT_SRC) | $(BIN)/python
 	$(NEED_NODE)
 	$(CLEAN_LABEXT)
+	@echo "Installing jupyter-mlops and its dependencies into $(VENV), building the JupyterLab sidebar (a few minutes the first time)..."
 	$(PIP) install -e ".[demo]" $(QUIET)
 	touch $@
 
 $(TEST_STAMP): $(LABEXT_SRC) | $(BIN)/python
 	$(NEED_NODE)
 	$(CLEAN_LABEXT)
+	@echo "Installing jupyter-mlops with its test dependencies into $(VENV), building the JupyterLab sidebar (a few minutes the first time)..."
 	$(PIP) install -e ".[demo,test]" $(QUIET)
 	touch $@
 

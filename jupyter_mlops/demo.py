@@ -68,6 +68,7 @@ def train_candidates(dataset: str) -> list[str]:
         "forest-50": lambda: RandomForestClassifier(n_estimators=50, min_samples_leaf=5, random_state=0),
     }
     ml.set_experiment(EXPERIMENT)
+    scores = {}
     for name, build in candidates.items():
         with ml.start_run(name):
             frame = ml.load_dataset(dataset)
@@ -75,11 +76,12 @@ def train_candidates(dataset: str) -> list[str]:
             X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
             model = build().fit(X_train, y_train)
             ml.log_params({"model": name, "dataset": dataset, "rows": len(frame)})
-            ml.log_metric("test_roc_auc", roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
+            auc = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
+            ml.log_metric("test_roc_auc", auc)
             ml.log_dict({"columns": list(X.columns)}, "features.json")
             _MODELS[ml.active_run().run_id] = (model, X_test.head(5))
-    ranked = ml.search_runs(EXPERIMENT, order_by="metrics.test_roc_auc DESC")
-    return ranked["run_id"].tolist()
+            scores[ml.active_run().run_id] = auc
+    return sorted(scores, key=scores.get, reverse=True)
 
 
 _MODELS: dict = {}  # run id -> (fitted model, input example), for register_champion
@@ -156,11 +158,16 @@ def wait_for(predicate, what: str, timeout: float = 300.0, every: float = 0.5):
     raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
 
 
-def finished_retraining():
-    """The schedule's latest pipeline run once it has ended, else None."""
+def finished_retraining(known: set | frozenset = frozenset()):
+    """The schedule's latest pipeline run, once it has ended, that is not one of ``known`` (ids); else None."""
     runs = ml.list_pipeline_runs(schedule=SCHEDULE)
-    done = runs[runs["status"].isin(["finished", "failed"])]
+    done = runs[runs["status"].isin(["finished", "failed"]) & ~runs["pipeline_run_id"].isin(list(known))]
     return ml.get_pipeline_run(done["pipeline_run_id"].iloc[0]) if len(done) else None
+
+
+def retraining_runs() -> set:
+    """Ids of the schedule's pipeline runs so far (to tell the next one apart)."""
+    return set(ml.list_pipeline_runs(schedule=SCHEDULE)["pipeline_run_id"])
 
 
 def served_version(server) -> str:
@@ -196,11 +203,12 @@ def main() -> None:
         cool = weather_by_season("winter").sample(WINDOW, random_state=1)
         summer = weather_by_season("summer").sample(WINDOW, random_state=1)
         say(f"      cool days answered by {send_days(server.url, cool)}")
-        wait_for(lambda: _window_checked(1), "the drift check of the cool window")
-        say(f"      drift check of the cool window: share {_last_check()['drift_share']:.2f} -> no retraining")
+        cool_check = wait_for(last_window_check, "the drift check of the cool window")
+        say(f"      drift check of the cool window: share {cool_check['drift_share']:.2f} -> no retraining")
+        before = retraining_runs()
         say(f"      summer days answered by {send_days(server.url, summer)}")
         say("[6/7] the drift check fires the retraining notebook (papermill, a fresh kernel)")
-        run = wait_for(finished_retraining, "the retraining run")
+        run = wait_for(lambda: finished_retraining(before), "the retraining run")
         fire = _fire()
         say(f"      drift share {fire['drift_share']:.2f} (threshold {fire['threshold']}) on {fire['current']}: "
             f"drifted columns {', '.join(fire['drifted_columns'])}")
@@ -220,15 +228,10 @@ def main() -> None:
     _summary(time.monotonic() - started)
 
 
-def _window_checked(count: int):
+def last_window_check() -> dict | None:
+    """The drift numbers of the schedule's latest window of served predictions, once one was checked."""
     state = ml.sql("SELECT state FROM schedules WHERE name = ?", [SCHEDULE])["state"][0]
-    check = (json.loads(state) if isinstance(state, str) else state).get("prediction_drift", {}).get("last_check")
-    versions = ml.sql("SELECT count(*) AS n FROM dataset_versions WHERE name = ?", [f"{MODEL}-live"])["n"][0]
-    return check if versions >= count and check else None
-
-
-def _last_check() -> dict:
-    return _window_checked(1)
+    return (json.loads(state) if isinstance(state, str) else state).get("prediction_drift", {}).get("last_check")
 
 
 def _fire() -> dict:

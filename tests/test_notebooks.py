@@ -83,8 +83,8 @@ def check_scheduled_retraining():
 
 
 def check_monitoring_loop():
-    fired = ml.sql("SELECT \"trigger\", fire_key FROM schedule_fires")
-    assert fired.to_dict(orient="records") == [{"trigger": "prediction_drift", "fire_key": "predictions:rain-live@2"}]
+    fired = ml.sql("SELECT \"trigger\", detail->>'current' AS data FROM schedule_fires")
+    assert fired.to_dict(orient="records") == [{"trigger": "prediction_drift", "data": "rain-live@2"}]
     assert ml.get_model_version("rain@champion").version == 2
     assert ml.get_model_version("rain/2").datasets == ["rain-live@2"]
     log = ml.prediction_log("rain")

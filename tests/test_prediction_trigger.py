@@ -13,6 +13,7 @@ import pytest
 import jupyter_mlops as ml
 from jupyter_mlops.errors import InvalidInput, NotFound
 from jupyter_mlops.pipelines.scheduler import Scheduler
+from tests.serving_helpers import wait_for
 
 ECHO = Path(__file__).parent / "scheduler_notebooks" / "echo.ipynb"
 
@@ -62,17 +63,21 @@ def test_a_drifting_window_of_served_predictions_fires_with_its_labelled_data(ch
 
         _send(server, champion.iloc[-60:])  # the largest tumours: drifted
         scheduler.tick()
+        wait_for(lambda: set(ml.list_pipeline_runs(schedule="watch")["status"]) == {"finished"}, what="the first run")
+        _send(server, champion.iloc[-60:])  # the same rows again: the same dataset version, a new window
+        scheduler.tick()
         scheduler.shutdown()
     finally:
         server.stop()
-    fires = ml.sql("SELECT \"trigger\", fire_key, detail FROM schedule_fires WHERE schedule = 'watch'")
-    assert fires["trigger"].tolist() == ["prediction_drift"] and fires["fire_key"][0] == "predictions:tumour-live@2"
+    fires = ml.sql("SELECT \"trigger\", fire_key, detail FROM schedule_fires WHERE schedule = 'watch' ORDER BY fired_at")
+    assert fires["trigger"].tolist() == ["prediction_drift"] * 2 and fires["fire_key"].nunique() == 2
+    assert [json.loads(d)["current"] for d in fires["detail"]] == ["tumour-live@2", "tumour-live@2"]
     detail = json.loads(fires["detail"][0])
     assert detail["drift_share"] >= 0.3 and detail["reference"] == "cancer@1" and detail["current"] == "tumour-live@2"
     drifted = ml.load_dataset("tumour-live@2")
     assert len(drifted) == 60 and drifted["target"].tolist() == champion["target"].iloc[-60:].tolist()
-    run = ml.get_pipeline_run(ml.list_pipeline_runs(schedule="watch")["pipeline_run_id"][0])
-    assert run.status == "finished" and run.trigger == "prediction_drift" and run.parameters["dataset"] == "tumour-live@2"
+    runs = [ml.get_pipeline_run(i) for i in ml.list_pipeline_runs(schedule="watch")["pipeline_run_id"]]
+    assert [(r.status, r.trigger, r.parameters["dataset"]) for r in runs] == [("finished", "prediction_drift", "tumour-live@2")] * 2
 
 
 @pytest.mark.parametrize("on_drift,error,message", [

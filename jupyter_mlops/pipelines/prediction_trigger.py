@@ -94,8 +94,10 @@ class PredictionDriftTrigger(DriftTrigger):
         after.pop("last_error", None)
         if not fires:
             return [Occurrence(self.name, None, until, after)]
-        return [Occurrence(self.name, f"predictions:{current}", until, after,
-                           parameters={config["parameter"]: current}, detail=detail)]
+        # The occurrence is the window (its end), not the dataset version: a window with the same rows as
+        # an earlier one is the same dataset version, yet a new reason to run.
+        return [Occurrence(self.name, f"predictions:{model}:{until.isoformat()}", until, after,
+                           parameters={config["parameter"]: current}, detail=detail, trigger_key=current)]
 
     @staticmethod
     def _register_window(config: dict, model: str, since: str | None, until: datetime) -> str:
