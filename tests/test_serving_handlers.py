@@ -112,9 +112,11 @@ async def test_lists_the_running_server_with_its_split_and_per_version_stats(api
 
     async def listed():
         (found,) = (await api("/servers"))["servers"]
-        return found if sum(s["requests"] for s in found["stats"]) == total else None
+        # a heartbeat taken after the requests but between two feedback posts would be stale: wait for all ten
+        done = sum(s["requests"] for s in found["stats"]) == total and sum(s["labelled"] for s in found["stats"]) == 10
+        return found if done else None
 
-    found = await eventually(listed, "a heartbeat with the requests just sent")
+    found = await eventually(listed, "a heartbeat with the requests and labels just sent")
     assert (found["server_id"], found["url"], found["model"]) == (server.server_id, server.url, "cancer")
     assert found["alive"] is True
     assert found["port"] == server.port and found["host"] == "127.0.0.1" and found["auth"] is False
