@@ -12,6 +12,8 @@ import sys
 
 import click
 
+from .cli_output import format_option as _format
+from .cli_output import show_frame as _show
 from .errors import MlopsError
 
 
@@ -24,23 +26,6 @@ class _CoreErrors(click.Group):
         except MlopsError as e:
             click.echo(f"Error: {e}", err=True)
             ctx.exit(2)
-
-
-def _show(frame, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
-    elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
-    elif frame.empty:
-        click.echo("(no rows)")
-    else:
-        import pandas as pd
-
-        with pd.option_context("display.max_colwidth", 40, "display.width", 200):
-            click.echo(frame.to_string(index=False))
-
-
-_format = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 
 
 @click.group(cls=_CoreErrors, context_settings={"help_option_names": ["-h", "--help"]})

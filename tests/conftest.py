@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,18 @@ def shell():
     ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "jupyter_mlops")
     return ip
+
+
+def wait_for(condition, what: str = "condition", timeout: float = 60.0, every: float = 0.1):
+    """Poll ``condition()`` until it returns something truthy (returned); fail after ``timeout`` seconds.
+
+    The timeout bounds a broken wait so it fails instead of hanging; it is not a measurement.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)

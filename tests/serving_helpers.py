@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from functools import lru_cache
 
 import pytest
+
+from .conftest import wait_for  # noqa: F401  (re-exported for the serving tests)
 
 
 @lru_cache(maxsize=1)
@@ -39,18 +40,6 @@ def register_cancer(extra: bool = False):
 
 def records(rows) -> list[dict]:
     return rows.to_dict(orient="records")
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition"):
-    """Poll ``condition()`` until truthy (returned) or fail after ``timeout`` seconds (a bound, not a measurement)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

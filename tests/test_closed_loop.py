@@ -13,11 +13,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for
 
 RETRAIN = ROOT / "notebooks" / "retrain.ipynb"
 PARAMETERS = {"model_name": "cancer", "target": "target"}
@@ -28,17 +27,6 @@ def cancer_by_radius():
 
     frame = load_breast_cancer(as_frame=True).frame
     return frame.sort_values("mean radius", kind="stable").reset_index(drop=True)
-
-
-def wait_for(predicate, what: str, deadline_s: float = 240.0, every: float = 0.5):
-    """Poll ``predicate`` until it returns a truthy value (bounded, so a broken loop fails, not hangs)."""
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 @pytest.fixture
@@ -77,7 +65,9 @@ def test_drift_triggers_retraining_and_the_challenger_is_promoted(home, schedule
         done = runs[runs["status"].isin(["finished", "failed"])]
         return done.to_dict("records")[0] if len(done) else None
 
-    run = wait_for(finished_run, "the drift-triggered retraining run")
+    # every 0.5 s: each read keeps the database open for a moment (the read linger), and the scheduler
+    # process needs its turn
+    run = wait_for(finished_run, "the drift-triggered retraining run", timeout=240, every=0.5)
     if run["status"] != "finished":
         stderr = scheduler_process.stderr.read() if scheduler_process.poll() is not None else ""
         raise AssertionError(f"retraining failed: {run['error_name']}: {run['error']} {stderr}")

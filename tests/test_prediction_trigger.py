@@ -13,7 +13,7 @@ import pytest
 import jupyter_mlops as ml
 from jupyter_mlops.errors import InvalidInput, NotFound
 from jupyter_mlops.pipelines.scheduler import Scheduler
-from tests.serving_helpers import wait_for
+from tests.conftest import wait_for
 
 ECHO = Path(__file__).parent / "scheduler_notebooks" / "echo.ipynb"
 

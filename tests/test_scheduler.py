@@ -28,7 +28,7 @@ from jupyter_mlops.pipelines.schedules import (
 from jupyter_mlops.pipelines.spec import PipelineSpec
 from jupyter_mlops.store import open_store
 
-from .conftest import ROOT
+from .conftest import ROOT, wait_for
 
 NOTEBOOKS = ROOT / "tests" / "scheduler_notebooks"
 
@@ -62,16 +62,6 @@ def fires(name: str):
 def runs_of(name: str):
     return sql("SELECT pipeline_run_id, status, \"trigger\", trigger_key, attempt, error_name, "
                "parameters::VARCHAR AS parameters FROM pipeline_runs WHERE schedule = ? ORDER BY queued_at", [name])
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Clock:

@@ -14,24 +14,14 @@ import sys
 
 import click
 
+from ..cli_output import format_option as _format
+from ..cli_output import show_frame as _show
+from .params import parse_parameters
+
 _param = click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
                       help="A notebook parameter (repeatable); JSON values keep their type: -p alpha=0.1 -p fast=true.")
 
 
-def _parameters(pairs) -> dict:
-    from .params import parse_parameters
-
-    return parse_parameters(pairs)
-
-
-def _show(frame, fmt: str) -> None:
-    from ..cli import _show as show
-
-    show(frame, fmt)
-
-
-_format = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-                       show_default=True)
 
 
 @click.command("scheduler")
@@ -114,7 +104,7 @@ def schedule_add(name, notebook, cron, on_dataset, on_drift_dataset, drift_model
 
     drift = drift_settings(on_drift_dataset, on_drift_predictions, model=drift_model, reference=drift_reference,
                            threshold=drift_threshold, min_rows=drift_min_rows, target=drift_target)
-    created = schedule(name, notebook, cron, on_dataset=on_dataset, on_drift=drift, parameters=_parameters(params),
+    created = schedule(name, notebook, cron, on_dataset=on_dataset, on_drift=drift, parameters=parse_parameters(params),
                        timezone=timezone, timeout=timeout, retries=retries, max_concurrent=max_concurrent,
                        catch_up=catch_up, enabled=not paused, executor=executor, kernel=kernel, replace=replace,
                        data_parameter=data_parameter)
@@ -178,7 +168,7 @@ def schedule_run(name, params):
     """Ask the scheduler to run NAME now (with -p overrides)."""
     from .schedules import request_run
 
-    request = request_run(name, _parameters(params))
+    request = request_run(name, parse_parameters(params))
     click.echo(f"requested a run of {name} (request {request.request_id[:8]})")
     _warn_if_no_scheduler()
 
@@ -213,7 +203,7 @@ def pipeline_run(notebook, params, name, timeout, kernel, executor):
     """Execute NOTEBOOK now with papermill and record it; exit 1 when the run fails."""
     from .runs import failure_message, run_pipeline
 
-    run = run_pipeline(notebook, _parameters(params), name=name, timeout=timeout, kernel=kernel, executor=executor,
+    run = run_pipeline(notebook, parse_parameters(params), name=name, timeout=timeout, kernel=kernel, executor=executor,
                        raise_on_error=False)
     if not run.ok:
         click.echo(f"Error: {failure_message(run)}", err=True)
