@@ -60,6 +60,18 @@ class StoreTooNew(MlopsError):
     http_status = 500
 
 
+class StoreFull(MlopsError):
+    """The device holding the store has no space left; nothing that returned before is lost."""
+
+    http_status = 507
+
+
+class StoreCorrupt(MlopsError):
+    """The store's database file cannot be read (truncated or overwritten); the message names the fix."""
+
+    http_status = 500
+
+
 class PipelineFailed(MlopsError):
     """A pipeline run failed; ``.run`` is the recorded ``PipelineRun`` (its executed notebook is kept)."""
 

@@ -264,10 +264,31 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        7,
+        "store: quarantine for spool records that could not be applied",
+        """
+        CREATE SEQUENCE quarantine_id_seq START 1;
+        CREATE TABLE quarantine (
+            quarantine_id BIGINT PRIMARY KEY DEFAULT nextval('quarantine_id_seq'),
+            segment VARCHAR NOT NULL, "offset" BIGINT NOT NULL, writer VARCHAR NOT NULL,
+            kind VARCHAR, raw VARCHAR NOT NULL, error VARCHAR NOT NULL, quarantined_at TIMESTAMP NOT NULL
+        );
+        """,
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 TABLES: dict[str, str] = {
     "schema_migrations": "One row per applied migration: version, name, applied_at (UTC).",
+    "quarantine": (
+        "Spool records the fold could not apply, set aside so every other record still lands: "
+        "quarantine_id, segment (spool file), offset (byte offset of the line in it), writer (the process "
+        "spool), kind (the record's first field, if readable), raw (the line as written, at most 64 KiB), "
+        "error (why it was refused), quarantined_at (UTC). `jupyter-mlops doctor` lists them."
+    ),
     "experiments": "experiment_id, name (unique), created_at (UTC).",
     "runs": (
         "One row per run: run_id, experiment_id, run_name, parent_run_id (nested runs), "
