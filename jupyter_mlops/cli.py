@@ -53,6 +53,9 @@ def info(as_json):
     sizes = summary["bytes"]
     click.echo(f"sizes:    database {_human(sizes['database'])}, artifacts {_human(sizes['artifacts'])} "
                f"in {summary['blobs']} blobs, spool {_human(sizes['spool'])}")
+    if summary["quarantined"]:
+        click.echo(f"quarantine: {summary['quarantined']:,} spool records could not be applied; "
+                   "run `jupyter-mlops doctor` to see them")
     click.echo("rows:")
     for table, count in summary["tables"].items():
         click.echo(f"  {table:<18} {count:>10,}")
@@ -114,12 +117,77 @@ def delete(run):
 
 
 @main.command()
-@click.argument("run")
-def restore(run):
-    """Restore a deleted RUN."""
-    from .tracking.search import restore_run
+@click.argument("target")
+@click.option("--force", is_flag=True, help="Restore a backup over a store that holds data (moved aside, not deleted).")
+def restore(target, force):
+    """Restore a deleted run (TARGET is a run id), or the store from a backup (TARGET is its folder).
 
-    click.echo(f"restored run {restore_run(run)}")
+    A backup is restored only while no process writes to the store; the current database is
+    moved to <store>/replaced-<time>/, never deleted.
+    """
+    import os
+
+    if not (os.sep in target or os.path.isdir(target)):
+        from .tracking.search import restore_run
+
+        if force:
+            raise click.UsageError("--force is for restoring a backup folder, not a run")
+        click.echo(f"restored run {restore_run(target)}")
+        return
+    from .store import open_store
+    from .store.restore import restore_store
+
+    result = restore_store(open_store(), target, force)
+    click.echo(f"restored {result.source} ({sum(result.tables.values()):,} rows, {result.blobs_added} blobs added)")
+    if result.moved_aside:
+        click.echo(f"the previous database is kept in {result.moved_aside}")
+
+
+@main.command()
+@click.argument("dest", required=False, type=click.Path(file_okay=False))
+def backup(dest):
+    """Copy the store (database with pending logs folded in, and artifacts) to DEST.
+
+    DEST must be new or empty; default: mlops-backup-<UTC time> beside the store. Other
+    processes keep logging meanwhile; nothing they log is lost.
+    """
+    from .store import open_store
+    from .store.backup import backup_store
+
+    result = backup_store(open_store(), dest)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    manifest = result.manifest
+    click.echo(f"backed up {sum(manifest['tables'].values()):,} rows and {manifest['blobs']['count']} blobs "
+               f"({_human(manifest['database']['bytes'] + manifest['blobs']['bytes'])}) to {result.path}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def doctor(as_json):
+    """Check the store: database, schema, artifact hashes, missing/orphan blobs, quarantine.
+
+    Exits 0 when the store is healthy, 1 (with one line per problem) otherwise.
+    """
+    from .store import open_store
+    from .store.doctor import diagnose
+
+    report = diagnose(open_store())
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    elif report.healthy:
+        click.echo(f"store is healthy: {report.home} (schema {report.schema_version}, "
+                   f"{report.blobs_checked} blobs verified)")
+    else:
+        for finding in report.findings:
+            click.echo(f"{finding.check}: {finding.message}")
+        for record in report.quarantine["newest"]:
+            click.echo(f"  quarantined #{record['quarantine_id']} {record['kind'] or '?'} from {record['segment']}"
+                       f"@{record['offset']}: {record['error']}")
+        count = len(report.findings)
+        click.echo(f"{count} problem{'' if count == 1 else 's'} found in {report.home}")
+    if not report.healthy:
+        sys.exit(1)
 
 
 @main.command()

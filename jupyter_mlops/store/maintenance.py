@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .fold import fold_spools
+from .quarantine import quarantine_count
 from .schema import TABLES, schema_version
 
 # (table, column) pairs that reference artifact blobs; later features add theirs.
@@ -24,11 +25,13 @@ def _folder_bytes(path) -> int:
 
 
 def store_info(store) -> dict:
-    """Where the store is and what it holds: schema version, row counts and sizes in bytes."""
+    """Where the store is and what it holds: schema version, row counts, sizes in bytes, and how many
+    spool records are in quarantine (``jupyter-mlops doctor`` lists them)."""
     with store.connect() as con:
         version = schema_version(con)
         existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES if t in existing}
+        quarantined = quarantine_count(con)
     blobs, blob_bytes = store.blobs.sizes()
     return {
         "home": str(store.home),
@@ -41,6 +44,7 @@ def store_info(store) -> dict:
             "spool": _folder_bytes(store.spool_dir),
         },
         "blobs": blobs,
+        "quarantined": quarantined,
     }
 
 
