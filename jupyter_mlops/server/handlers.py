@@ -63,13 +63,15 @@ class HealthHandler(MlopsHandler):
     @endpoint
     def get(self):
         from ..store import open_store
+        from ..store.quarantine import quarantine_count
         from ..store.schema import LATEST_VERSION, schema_version
 
         store = open_store()
         with store.connect() as con:
             version = schema_version(con)
+            quarantined = quarantine_count(con)
         return {"status": "ok", "version": __version__, "store": str(store.home), "schema_version": version,
-                "latest_schema_version": LATEST_VERSION, "scheduler": None}
+                "latest_schema_version": LATEST_VERSION, "scheduler": None, "quarantined": quarantined}
 
 
 class ExperimentsHandler(MlopsHandler):

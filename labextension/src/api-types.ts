@@ -566,6 +566,8 @@ export interface components {
             latest_schema_version: number;
             /** @description Heartbeat of the scheduler daemon once one exists */
             scheduler: Record<string, never> | null;
+            /** @description Spool records the fold could not apply (kept in the quarantine table); `jupyter-mlops doctor` lists them */
+            quarantined: number;
         };
         Experiment: {
             experiment_id: number;

@@ -21,6 +21,19 @@ interface ISidebarProps {
   refreshToken: number;
 }
 
+/** A warning under the tab strip while the fold has set spool records aside (`/health`'s `quarantined`). */
+export function QuarantineWarning(props: { count: number }): React.ReactElement | null {
+  if (props.count <= 0) {
+    return null;
+  }
+  return (
+    <div className="mlops-notice" data-testid="mlops-quarantine-warning" role="status">
+      {props.count === 1 ? '1 logged record' : `${props.count} logged records`} could not be stored and{' '}
+      {props.count === 1 ? 'is' : 'are'} in quarantine: run <code>jupyter-mlops doctor</code> in a terminal to see why.
+    </div>
+  );
+}
+
 /** What the user sees when the Jupyter server answers but the jupyter-mlops half is not loaded. */
 export function ServerMissing(props: { detail: string; onRetry: () => void }): React.ReactElement {
   return (
@@ -48,6 +61,7 @@ export function Sidebar(props: ISidebarProps): React.ReactElement {
   const [active, setActive] = useState(props.tabs.length ? props.tabs[0].id : '');
   const [missing, setMissing] = useState<string | null>(null);
   const [retries, setRetries] = useState(0);
+  const [quarantined, setQuarantined] = useState(0);
   const [request, setRequest] = useState<INavigationRequest | null>(null);
 
   const navigate = useCallback((target: INavigation) => {
@@ -64,7 +78,12 @@ export function Sidebar(props: ISidebarProps): React.ReactElement {
   useEffect(() => {
     let current = true;
     getHealth()
-      .then(() => current && setMissing(null))
+      .then(health => {
+        if (current) {
+          setMissing(null);
+          setQuarantined(health.quarantined ?? 0);
+        }
+      })
       .catch(error => current && reportError(error));
     return () => {
       current = false;
@@ -91,6 +110,7 @@ export function Sidebar(props: ISidebarProps): React.ReactElement {
           ))}
         </nav>
       </header>
+      <QuarantineWarning count={quarantined} />
       {missing !== null ? (
         <ServerMissing detail={missing} onRetry={() => setRetries(n => n + 1)} />
       ) : (
