@@ -19,6 +19,7 @@ from ..errors import InvalidInput, MlopsError, NotFound
 from ..store import open_store
 from .profile import profile_relation
 from .refs import check_name, parse_ref
+from ..store.transaction import rollback
 
 MEMORY_LIMIT = "768MB"  # DuckDB's budget while profiling, so large files do not take the machine
 
@@ -198,8 +199,8 @@ def _insert_version(store, name, profile, source, digest, path, description, tag
                      json.dumps(c["categories"]) if c["categories"] is not None else None, c["other_count"]],
                 )
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            rollback(con, error)
             raise
     if run is not None:
         from .lineage import record_link

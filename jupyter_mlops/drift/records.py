@@ -15,6 +15,7 @@ import json
 from ..errors import InvalidInput, NotFound
 from ..store import open_store
 from .report import ColumnDrift, DriftReport, MultivariateDrift
+from ..store.transaction import rollback
 
 _REPORT_COLUMNS = (
     "report_id, created_at, reference, reference_name, reference_version, current, current_name, current_version, "
@@ -53,8 +54,8 @@ def save_report(report: DriftReport) -> None:
                  for i, c in enumerate(report.columns)],
             )
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            rollback(con, error)
             raise
     report.saved = True
 

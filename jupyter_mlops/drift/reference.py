@@ -21,6 +21,7 @@ import numpy as np
 
 from ..datasets.profile import QUANTILES, column_kind, quote
 from .sketch import MAX_CATEGORIES, CategoricalSketch, ColumnSpec, NumericSketch, fine_edges, scan
+from ..store.transaction import rollback
 
 SAMPLE_ROWS = 5000
 SKETCHED_KINDS = ("numeric", "temporal", "categorical", "boolean")
@@ -148,8 +149,8 @@ def save_reference(store, name: str, version: int, schema: dict, result) -> None
                 con.execute("INSERT OR REPLACE INTO dataset_samples VALUES (?, ?, ?, ?, ?)",
                             [name, version, digest, result.sample.num_rows, now])
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            rollback(con, error)
             raise
 
 

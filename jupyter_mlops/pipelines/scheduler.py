@@ -35,6 +35,7 @@ from .liveness import LEASE, mark_orphans, scheduler_status, take_lease  # noqa:
 from .schedules import Schedule, _fetch, check_executor
 from .spec import PipelineSpec
 from .triggers import PollContext, get_trigger, trigger_kinds
+from ..store.transaction import rollback
 
 log = logging.getLogger("jupyter_mlops.scheduler")
 ORDER = ("cron", "request", "retry", "dataset", "drift")  # kinds polled first; others follow
@@ -188,8 +189,8 @@ class Scheduler:
         except duckdb.ConstraintException:  # already fired (by us earlier, or another scheduler)
             con.execute("ROLLBACK")
             return False
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            rollback(con, error)
             raise
 
     @staticmethod

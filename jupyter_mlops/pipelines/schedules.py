@@ -22,6 +22,7 @@ from ..errors import AlreadyExists, InvalidInput, NotFound, closest
 from ..store import open_store
 from .cron import check_timezone, from_db, to_db
 from .triggers import get_trigger, trigger_kinds
+from ..store.transaction import rollback
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _TCP = re.compile(r"^tcp://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
@@ -238,8 +239,8 @@ def schedule(name: str, notebook, cron: str | None = None, *, on_dataset: str | 
             con.execute("DELETE FROM schedules WHERE name = ?", [name])
             con.execute(f"INSERT INTO schedules ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", row)
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            rollback(con, error)
             raise
         return _fetch(con, name)[0]
 

@@ -22,6 +22,7 @@ from ..errors import InvalidInput
 from ..store import open_store
 from .refs import ModelRef, check_alias, check_model_name, check_version
 from .versions import _versions_of, aliases_of, env_user, host_pid, now_utc, resolve
+from ..store.transaction import rollback
 
 ACTIONS = ("set", "promote", "rollback")
 
@@ -108,8 +109,8 @@ def _in_transaction(con, fn):
         result = fn()
         con.execute("COMMIT")
         return result
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as error:
+        rollback(con, error)
         raise
 
 

@@ -27,6 +27,7 @@ from .aliases import move_alias
 from .evaluation import Evaluation, _evaluate, _frame_and_link, is_lower_better
 from .refs import ModelRef, check_alias, check_model_name
 from .versions import aliases_of, env_user, finite_or_none, now_utc, resolve
+from ..store.transaction import rollback
 
 _POLICY_FIELDS = ("primary", "min_improvement", "guards", "higher_is_better")
 
@@ -237,8 +238,8 @@ def compare_models(name: str, champion="champion", challenger="challenger", data
                 move_alias(con, name, champion_label, challenger_version, action="promote",
                            reason=f"{why}decision {decision_id[:8]}: {summary}", user=user, decision_id=decision_id)
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            rollback(con, error)
             raise
     return decision
 

@@ -18,6 +18,7 @@ from .loading import _load, read_verified
 from .refs import check_model_name
 from .signature import infer_signature, signature_from_run_tags
 from .versions import ModelVersion, fetch_version, finite_or_none, now_utc
+from ..store.transaction import rollback
 
 RUN_MODEL_PATH = "model"  # where autolog logs a fit's model (model/model.skops or model/model.pkl)
 
@@ -219,7 +220,7 @@ def _insert(con, name: str, description, values: list) -> int:
         con.execute("INSERT INTO model_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [name, version, *values])
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as error:
+        rollback(con, error)
         raise
     return version

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ..errors import StoreTooNew
+from .transaction import rollback
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -417,8 +418,8 @@ def apply_migrations(con, migrations=None, where: str = "this store") -> int:
                 [version, name, datetime.now(timezone.utc).replace(tzinfo=None)],
             )
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as error:
+            rollback(con, error)
             raise
         current = version
     return current
