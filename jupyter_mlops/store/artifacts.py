@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import NotFound
+from .disk import is_disk_full, store_full
 
 _CHUNK = 1024 * 1024
 
@@ -92,17 +93,28 @@ class ArtifactStore:
         return self.path(digest).exists()
 
     def _place(self, digest: str, write) -> None:
+        """Write a blob under a temporary name, then rename it: never half a blob under its hash.
+
+        A full disk raises ``StoreFull`` (the temporary file removed, so the space is given back).
+        """
         target = self.path(digest)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except OSError as error:
+            if is_disk_full(error):
+                raise store_full(self.root.parent) from error
+            raise
         try:
             with os.fdopen(fd, "wb") as out:
                 write(out)
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)
-        except BaseException:
+        except BaseException as error:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+            if isinstance(error, OSError) and is_disk_full(error):
+                raise store_full(self.root.parent) from error
             raise
 
     def sizes(self) -> tuple[int, int]:

@@ -23,6 +23,9 @@ import threading
 import uuid
 from pathlib import Path
 
+from ..errors import StoreNotWritable
+from .disk import is_disk_full, store_full
+
 SEGMENT_BYTES = 64 * 1024 * 1024
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode
 
@@ -39,29 +42,65 @@ class SpoolWriter:
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         self._segment = -1
         self._fd = -1
-        self._written = 0
-        self._open_next_segment()
+        self._written = 0  # bytes in the current segment: it is ours alone, so we know its size
+        self._torn = False  # the segment ends in a piece of a failed record we could not cut off
+        try:
+            self._open_next_segment()
+        except OSError as error:
+            raise self._write_error(error) from error
 
     def _open_next_segment(self) -> None:
+        fd = os.open(self.dir / segment_name(self.writer_id, self._segment + 1),
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         if self._fd >= 0:
             os.close(self._fd)
-        self._segment += 1
-        path = self.dir / segment_name(self.writer_id, self._segment)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        self._written = 0
+        self._fd, self._segment, self._written, self._torn = fd, self._segment + 1, 0, False
 
     def write(self, record: list) -> None:
-        """Append one record; it survives this process being killed once this returns."""
+        """Append one record; it survives this process being killed once this returns.
+
+        A failed append leaves no piece of the record behind for the next one to join: raises
+        ``StoreFull`` when the disk is full (the next write after space is freed succeeds) and
+        ``StoreNotWritable`` for any other I/O error.
+        """
         data = (_dumps(record) + "\n").encode("utf-8")
         with self._lock:
             if self._fd < 0:
                 raise RuntimeError("this spool writer is closed")
-            if self._written + len(data) > SEGMENT_BYTES and self._written:
-                self._open_next_segment()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view) :]
+            try:
+                if self._written + len(data) > SEGMENT_BYTES and self._written:
+                    self._open_next_segment()
+                if self._torn:
+                    data = b"\n" + data  # the torn piece becomes a line of its own (quarantined by the fold)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._fd, view) :]
+            except OSError as error:
+                self._cut_partial_append()
+                raise self._write_error(error) from error
             self._written += len(data)
+            self._torn = False
+
+    def _cut_partial_append(self) -> None:
+        """Truncate the segment back to its last complete record; if that fails, remember the tear."""
+        try:
+            os.ftruncate(self._fd, self._written)
+        except OSError:
+            try:
+                size = os.fstat(self._fd).st_size
+            except OSError:
+                self._torn = True
+                return
+            self._torn = self._torn or size > self._written
+            self._written = size
+
+    def _write_error(self, error: OSError) -> Exception:
+        if is_disk_full(error):
+            return store_full(self.dir.parent)  # the spool lives in the store's home
+        return StoreNotWritable(
+            f"cannot append to the spool {self.dir} ({error.strerror or error}); "
+            "check that the disk holding MLOPS_HOME is writable and healthy, or point MLOPS_HOME elsewhere"
+        )
 
     def close(self) -> None:
         """Release the files; the folder will fold what is left and remove them."""
