@@ -246,7 +246,8 @@ def test_gc_purges_deleted_runs_and_only_their_unshared_blobs(home):
 def test_sql_is_read_only_and_reports_bad_queries(home):
     with ml.start_run():
         ml.log_metric("x", 1)
-    ml.sql("DELETE FROM metrics")
+    with pytest.raises(InvalidInput, match="DELETE statements are refused"):
+        ml.sql("DELETE FROM metrics")
     assert ml.sql("SELECT count(*) AS n FROM metrics")["n"][0] == 1
     with pytest.raises(InvalidInput, match="SQL error"):
         ml.sql("SELECT * FROM no_such_table")

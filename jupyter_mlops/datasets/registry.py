@@ -116,13 +116,9 @@ def _materialize(data, con, scratch: Path, snapshot: bool) -> tuple[str, str, Pa
             return "SELECT * FROM read_parquet(?)", f"csv:{path}", target
         raise InvalidInput(f"cannot register {path.name}: give a .parquet or .csv file, a DataFrame, or a SQL query")
     if isinstance(data, str) and data.lstrip()[:6].upper().startswith(("SELECT", "WITH", "FROM", "VALUES")):
-        import duckdb
-
-        with open_store().connect() as store_con:  # a query may read the store's own tables
-            try:
-                store_con.execute(f"COPY ({data}) TO ? (FORMAT parquet, COMPRESSION zstd)", [str(target)])
-            except duckdb.Error as e:
-                raise InvalidInput(f"the dataset query failed: {str(e).splitlines()[0]}") from None
+        # The query may read the store's tables, and nothing else: it runs read-only, and only the
+        # snapshot file chosen here is written.
+        open_store().query_to_parquet(data, target)
         return "SELECT * FROM read_parquet(?)", f"sql:{data.strip()}", target
     if isinstance(data, (str, os.PathLike)):
         raise InvalidInput(f"{str(data)[:80]!r} is neither an existing .parquet/.csv file nor a SQL query (SELECT/WITH/FROM ...)")

@@ -2,8 +2,10 @@
 
 DuckDB lets one process at a time hold the file, so every read opens it (retrying quietly while
 another process holds the lock), folds pending spool records in, does its work, and closes it
-again after a short linger that lets a burst of reads share one open. Writes that must never
-wait (metrics, params, tags...) go to the spool instead.
+again after a short linger that lets a burst of reads share one open. A process that waits
+announces itself (``turns.py``), and a holder then makes way instead of lingering. Writes that
+must never wait (metrics, params, tags...) go to the spool instead. Users' own SQL runs on a
+read-only connection (``readonly.py``).
 
 >>> store = open_store("/tmp/example-store")   # doctest: +SKIP
 >>> store.sql("SELECT count(*) AS runs FROM runs")   # doctest: +SKIP
@@ -20,10 +22,13 @@ from pathlib import Path
 
 from ..errors import InvalidInput, StoreBusy, StoreNotWritable
 from .artifacts import ArtifactStore
+from .damage import database_error, first_line
 from .fold import fold_spools
 from .location import resolve_home
+from .readonly import check_query, open_read_only, query_error, spool_signature, write_parquet
 from .schema import apply_migrations
 from .spool import SpoolWriter
+from .turns import Turns
 
 DB_FILE = "mlops.duckdb"
 BUSY_TIMEOUT_ENV = "MLOPS_BUSY_TIMEOUT"
@@ -31,6 +36,9 @@ BUSY_TIMEOUT_ENV = "MLOPS_BUSY_TIMEOUT"
 # its page of details) pays the open and the cold cache once. Other processes wait at most this.
 LINGER_ENV = "MLOPS_LINGER"
 DEFAULT_LINGER = "0.25"
+# A process that keeps reading never keeps the file longer than this at a stretch (a program that
+# does not announce itself as waiting, such as the duckdb shell, still gets a gap).
+MAX_HOLD_SECONDS = 2.0
 
 
 class Store:
@@ -54,6 +62,11 @@ class Store:
         self.blobs = ArtifactStore(self.home / "artifacts")
         self._lock = threading.RLock()
         self._con = None
+        self._writable = True
+        self._folded: tuple | None = None  # the spool as it was when this connection last folded it
+        self._opened_at = 0.0
+        self._made_way_for: set[int] = set()
+        self.turns = Turns(self.home)
         self._depth = 0
         self._timer: threading.Timer | None = None
         self._migrated = False
@@ -80,7 +93,8 @@ class Store:
     def connect(self):
         """Yield a DuckDB connection with every pending spool record folded in.
 
-        Re-entrant within a process: a nested ``connect()`` reuses the open connection.
+        Re-entrant within a process: a nested ``connect()`` reuses the open connection. A damaged
+        database file raises StoreCorrupt, a full disk StoreFull, never DuckDB's own error.
         """
         with self._lock:
             if self._depth:
@@ -90,21 +104,64 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._cancel_linger()
-            con = self._con or self._open()
-            self._con, self._depth = con, 1
             try:
-                if not self._migrated:
-                    apply_migrations(con, where=f"the store at {self.home}")
-                    self._migrated = True
-                fold_spools(con, self.spool_dir)
+                con = self._acquire(writable=True)
+                self._depth = 1
                 yield con
-            except BaseException:
+            except BaseException as error:
                 self._release()
+                self._raise_typed(error)
                 raise
             finally:
                 self._depth = 0
+            self._end_block()
+
+    def _raise_typed(self, error: BaseException) -> None:
+        import duckdb
+
+        if isinstance(error, (duckdb.Error, OSError)):
+            typed = database_error(error, self.db_path)
+            if typed is not None:
+                raise typed from None
+
+    def _acquire(self, writable: bool):
+        """The open connection of the kind asked for, opening (and folding into) it as needed."""
+        self._cancel_linger()
+        if self._con is not None:
+            waiting = self.turns.waiters()
+            if waiting:
+                self._make_way(waiting)
+            elif not self._writable:
+                if not writable and spool_signature(self.spool_dir) == self._folded:
+                    return self._con  # nothing new in the spool since this connection's fold
+                self._release()  # a write, or new spool records to fold: reopen writable
+        if self._con is None:
+            self._con, self._writable = self._open(writable=True), True
+        con = self._con
+        if not self._migrated:
+            apply_migrations(con, where=f"the store at {self.home}")
+            self._migrated = True
+        folded = spool_signature(self.spool_dir)
+        fold_spools(con, self.spool_dir)
+        self._folded = folded
+        if not writable:
+            self._release()
+            self._con, self._writable = self._open(writable=False), False
+        return self._con
+
+    def _end_block(self) -> None:
+        """After a call: close at once if another process waits or we held long enough, else linger."""
+        waiting = self.turns.waiters()
+        if waiting:
+            self._make_way(waiting)
+        elif time.monotonic() - self._opened_at > MAX_HOLD_SECONDS:
+            self._release()
+        else:
             self._linger()
+
+    def _make_way(self, waiting: set[int]) -> None:
+        self._release()
+        self._made_way_for = waiting
 
     def _linger(self) -> None:
         """Keep the database open (and its cache warm) briefly for the next read of a burst."""
@@ -131,7 +188,11 @@ class Store:
         self._cancel_linger()
         con, self._con = self._con, None
         if con is not None:
-            con.close()
+            self.turns.clear_holder()
+            try:
+                con.close()
+            except Exception:  # noqa: BLE001 - an invalidated database (after a fatal error) still lets go
+                pass
 
     def release(self) -> None:
         """Close the database now instead of after the linger (e.g. before handing it to a tool)."""
@@ -139,53 +200,117 @@ class Store:
             if not self._depth:
                 self._release()
 
-    def _open(self):
+    def _open(self, writable: bool = True):
+        """Open the file, retrying while another process holds it; wait our turn fairly."""
         import duckdb
 
+        if self._made_way_for:  # we just closed for these waiters: let them have their turn first
+            self.turns.wait_until_served(self._made_way_for)
+            self._made_way_for = set()
         timeout = float(os.environ.get(BUSY_TIMEOUT_ENV, "120"))
         deadline = time.monotonic() + timeout
         delay = 0.002
-        while True:
+        try:
+            while True:
+                try:
+                    con = duckdb.connect(str(self.db_path)) if writable else open_read_only(self.db_path)
+                    break
+                except duckdb.Error as e:
+                    text = str(e)
+                    if not isinstance(e, duckdb.IOException) or "could not set lock" not in text.lower():
+                        self._raise_typed(e)
+                        if isinstance(e, duckdb.IOException) and ("permission" in text.lower() or "read-only" in text.lower()):
+                            raise StoreNotWritable(
+                                f"cannot open {self.db_path} for writing ({first_line(e)}); "
+                                "point MLOPS_HOME at a folder you can write"
+                            ) from None
+                        raise
+                    if self.turns._marker is None:
+                        self.turns.announce()
+                    if time.monotonic() >= deadline:
+                        raise self._busy(text, timeout) from None
+                    time.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 1.5, 0.05)
+        finally:
+            self.turns.withdraw()
+        self._opened_at = time.monotonic()
+        self.turns.note_holder()
+        return con
+
+    def _busy(self, lock_message: str, timeout: float) -> StoreBusy:
+        pid, holder = self.turns.describe_holder(lock_message)
+        stop = f"stop it (kill {pid})" if pid else "stop it"
+        if holder.startswith("jupyter-mlops"):
+            fix = f"wait for its call to finish or {stop}"
+        else:
+            fix = f"close that program's DuckDB connection or {stop}"
+        return StoreBusy(f"the store {self.db_path} stayed locked for {timeout:g} s by {holder}; "
+                         f"{fix}, or raise {BUSY_TIMEOUT_ENV}")
+
+    @contextmanager
+    def read_only(self):
+        """Yield a connection that can only read the store (folded first), for queries users write.
+
+        >>> with store.read_only() as con:   # doctest: +SKIP
+        ...     con.execute("SELECT count(*) FROM runs").fetchone()
+        """
+        with self._lock:
+            if self._depth:
+                raise InvalidInput("a store query cannot run inside an open store.connect() block; "
+                                   "run it after the block")
             try:
-                return duckdb.connect(str(self.db_path))
-            except duckdb.IOException as e:
-                text = str(e)
-                if "lock" not in text.lower():
-                    if "permission" in text.lower() or "read-only" in text.lower():
-                        raise StoreNotWritable(
-                            f"cannot open {self.db_path} for writing ({text.splitlines()[0]}); "
-                            "point MLOPS_HOME at a folder you can write"
-                        ) from None
-                    raise
-                if time.monotonic() >= deadline:
-                    holder = text.split(" in ", 1)[-1].split(". See", 1)[0]
-                    raise StoreBusy(
-                        f"the store {self.db_path} stayed locked for {timeout:g} s by {holder}; "
-                        "close that program's DuckDB connection (jupyter-mlops processes release "
-                        f"it after each call) or raise {BUSY_TIMEOUT_ENV}"
-                    ) from None
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 1.5, 0.05)
+                con = self._acquire(writable=False)
+                self._depth = 1
+                yield con
+            except InvalidInput:
+                self._depth = 0
+                self._end_block()  # a refused or failed query leaves the connection sound
+                raise
+            except BaseException as error:
+                self._release()
+                self._raise_typed(error)
+                raise
+            finally:
+                self._depth = 0
+            self._end_block()
 
     def sql(self, query: str, params=None):
-        """Run a read-only SQL query over the store's tables; return a pandas DataFrame.
+        """Run one read-only SQL query over the store's tables; return a pandas DataFrame.
 
-        Changes a query makes are rolled back: the store is written only through the API.
+        The query runs on a connection DuckDB opens read-only, with files, URLs and extensions
+        out of reach: the store is written only through the API, and nothing else is written.
 
         >>> store.sql("SELECT key, avg(value) FROM metrics GROUP BY key")  # doctest: +SKIP
         """
         import duckdb
 
-        if not isinstance(query, str) or not query.strip():
-            raise InvalidInput("sql() needs a query, e.g. sql('SELECT * FROM runs LIMIT 5')")
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
+        check_query(query)
+        with self.read_only() as con:
             try:
                 return con.execute(query, params or []).df()
             except duckdb.Error as e:
-                raise InvalidInput(f"SQL error: {str(e).splitlines()[0]}") from None
-            finally:
-                con.execute("ROLLBACK")
+                if database_error(e, self.db_path) is not None:
+                    raise
+                raise query_error(e) from None
+
+    def query_to_parquet(self, query: str, target, what: str = "the dataset query") -> int:
+        """Write the rows of one read-only ``query`` over the store to the Parquet file ``target``.
+
+        Only ``target`` is written: the query itself cannot write the store or any file.
+
+        >>> store.query_to_parquet("SELECT * FROM metrics", "/tmp/m.parquet")  # doctest: +SKIP
+        12
+        """
+        import duckdb
+
+        check_query(query, what, kinds=("SELECT", "MULTI"))
+        with self.read_only() as con:
+            try:
+                return write_parquet(con, query, target)
+            except duckdb.Error as e:
+                if database_error(e, self.db_path) is not None:
+                    raise
+                raise query_error(e, f"{what} failed") from None
 
 
 _STORES: dict[Path, Store] = {}
@@ -220,6 +345,8 @@ def _after_fork_in_child() -> None:
         store._con = None
         store._depth = 0
         store._timer = None
+        store.turns = Turns(store.home)
+        store._made_way_for = set()
 
 
 def _close_all() -> None:
