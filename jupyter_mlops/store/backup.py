@@ -74,7 +74,10 @@ def backup_store(store, dest: str | os.PathLike | None = None) -> BackupResult:
                 version = schema_version(con)
                 tables = _table_counts(con)
                 referenced = _referenced_blobs(con)
-                db_sha, db_bytes = copy_hashed(store.db_path, target / f".{DB_COPY}.tmp")
+                try:
+                    db_sha, db_bytes = copy_hashed(store.db_path, target / f".{DB_COPY}.tmp")
+                except OSError as error:  # here, so connect() cannot take it for the store's own disk
+                    raise _typed(error, target) from None
                 # Taken before the database is released, so gc cannot remove a blob the copy references.
                 locks.enter_context(store.blobs.referencing())
             store.release()
@@ -98,10 +101,7 @@ def backup_store(store, dest: str | os.PathLike | None = None) -> BackupResult:
         fsync_dir(target)
     except OSError as error:
         _discard(target, created)
-        if is_disk_full(error):
-            raise StoreFull(f"no space left on the device holding the backup folder {target}; "
-                            "free space there or give a DEST on a larger disk") from None
-        raise
+        raise _typed(error, target) from None
     except BaseException:
         _discard(target, created)
         raise
@@ -139,6 +139,14 @@ def verify_backup(source: str | os.PathLike) -> dict:
             raise StoreCorrupt(f"blob {name[:12]} in the backup {folder} does not match its sha256; the backup "
                                "is damaged, restore from another one")
     return manifest
+
+
+def _typed(error: OSError, target: Path) -> Exception:
+    """A full disk at the destination as StoreFull naming it; any other OSError as it is."""
+    if is_disk_full(error):
+        return StoreFull(f"no space left on the device holding the backup folder {target}; "
+                         "free space there or give a DEST on a larger disk")
+    return error
 
 
 def _backup_target(store, dest) -> Path:
