@@ -1,9 +1,16 @@
 """REST handlers: each parses its input, makes one core call in a worker thread, and answers JSON.
 
-Core errors are translated in one place (``_answer``): their ``http_status`` (400, 404, 409...)
-and a JSON body ``{"message": "..."}``. Every handler requires Jupyter's authentication
-(``@tornado.web.authenticated``, plus authorization on the ``mlops`` resource); POSTs are
-XSRF-checked by jupyter_server for cookie-authenticated browsers.
+Errors are translated in one place per kind: core errors in ``endpoint`` (their ``http_status``:
+400, 404, 409, 413, 507... and a JSON body ``{"message": "...", "error": "..."}``), anything else
+there too as a JSON 500 that names no internals (the server log has the traceback), and tornado's
+own refusals (403 unauthenticated, 405 wrong method) in ``MlopsHandler.write_error``. Input never
+causes a 500: numbers in paths, queries and bodies are ASCII digits within bounds
+(``names.ascii_int``), and bodies are decoded once, in ``MlopsHandler.body``, with a size and a
+nesting-depth limit (``json_body.loads``).
+
+Every handler requires Jupyter's authentication (``@tornado.web.authenticated``, plus
+authorization on the ``mlops`` resource); POSTs are XSRF-checked by jupyter_server for
+cookie-authenticated browsers.
 """
 
 from __future__ import annotations
@@ -19,9 +26,12 @@ from jupyter_server.utils import url_path_join
 
 from .. import __version__
 from ..errors import InvalidInput, MlopsError, one_line
+from ..json_body import loads
 from . import wire
 
 API = "/mlops/api/v1"
+MAX_BODY_BYTES = 1024 * 1024  # the sidebar sends a few hundred bytes; a pipeline's parameters a few KB
+MAX_BODY_DEPTH = 32
 
 
 def endpoint(method):
@@ -32,11 +42,19 @@ def endpoint(method):
         try:
             call = functools.partial(method, self, *args, **kwargs)
             result = await asyncio.get_running_loop().run_in_executor(None, call)
+            answer = json.dumps(result, allow_nan=False)
         except MlopsError as error:
             self.set_status(error.http_status)
             self.finish(json.dumps({"message": one_line(error), "error": type(error).__name__}))
             return
-        self.finish(json.dumps(result, allow_nan=False))
+        except Exception:  # noqa: BLE001 - a fault of ours: logged in full, answered without internals
+            self.log.exception("jupyter-mlops: %s %s failed", self.request.method, self.request.path)
+            self.set_status(500)
+            self.finish(json.dumps({"message": f"the jupyter-mlops extension failed on {self.request.method} "
+                                               f"{self.request.path[:200]}; the Jupyter server log has the details, "
+                                               "please report it", "error": "InternalError"}))
+            return
+        self.finish(answer)
 
     return tornado.web.authenticated(authorized(handle))
 
@@ -48,15 +66,20 @@ class MlopsHandler(APIHandler):
         return {name: self.get_query_argument(name) for name in self.request.query_arguments}
 
     def body(self) -> dict:
+        """The JSON object of the request body ({} when empty); InvalidInput (400/413) for anything else."""
         if not self.request.body:
             return {}
-        try:
-            value = json.loads(self.request.body)
-        except ValueError:
-            raise InvalidInput("the request body must be JSON") from None
+        value = loads(self.request.body, max_bytes=MAX_BODY_BYTES, max_depth=MAX_BODY_DEPTH)
         if not isinstance(value, dict):
-            raise InvalidInput("the request body must be a JSON object")
+            raise InvalidInput(f"the request body must be a JSON object such as {{}}, got {type(value).__name__}")
         return value
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """Tornado's own refusals (403, 404, 405...) as ``{"message", "error"}``, never with a traceback."""
+        error = (kwargs.get("exc_info") or (None, None, None))[1]
+        message = getattr(error, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": one_line(message or f"HTTP {status_code}"), "error": f"HTTP {status_code}"}))
 
 
 class HealthHandler(MlopsHandler):
@@ -161,6 +184,8 @@ class DatasetVersionHandler(MlopsHandler):
     def get(self, name: str, version: str):
         from ..datasets import describe_dataset
 
+        if version != "latest":
+            version = str(wire.path_number(version, "dataset version", "a positive number or 'latest', e.g. 2"))
         return wire.dataset_version(describe_dataset(f"{name}@{version}"), with_columns=True)
 
 
@@ -296,10 +321,7 @@ def _who(handler) -> str | None:
 
 
 def _reason(body: dict) -> str | None:
-    reason = body.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise InvalidInput("'reason' must be text")
-    return reason or None
+    return wire.text(body, "reason")
 
 
 class ModelAliasHandler(MlopsHandler):
@@ -310,8 +332,9 @@ class ModelAliasHandler(MlopsHandler):
         body = self.body()
         if "version" not in body:
             raise InvalidInput("the body needs the 'version' to point the alias at, e.g. {\"version\": 3, \"reason\": \"...\"}")
-        action = body.get("action", "promote")
-        change = set_alias(name, alias, body["version"], reason=_reason(body), user=_who(self), action=action)
+        version = wire.body_number(body, "version", "a model version number, e.g. {\"version\": 3}")
+        action = wire.text(body, "action") or "promote"
+        change = set_alias(name, alias, version, reason=_reason(body), user=_who(self), action=action)
         return {**_aliases_and_history(name), "change": wire.alias_change(change)}
 
 

@@ -7,9 +7,12 @@ literal for them), so a NaN metric arrives faithfully instead of breaking ``JSON
 from __future__ import annotations
 
 import math
+
 from ..errors import InvalidInput
+from ..names import INT32_MAX, ascii_int, shown
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 1_000_000_000  # far past any list a store holds, and well inside DuckDB's BIGINT
 
 
 def number(value):
@@ -89,19 +92,62 @@ def points(frame) -> list[dict]:
             for r in frame.to_dict("records")]
 
 
-def integer(args: dict, name: str, default: int, low: int, high: int | None = None) -> int:
-    """A whole-number query argument within bounds, else InvalidInput naming the bounds."""
+def integer(args: dict, name: str, default: int, low: int, high: int = MAX_OFFSET) -> int:
+    """A whole-number query argument (ASCII digits) from ``low`` to ``high``, else InvalidInput naming the bounds.
+
+    >>> integer({"offset": "20"}, "offset", 0, 0)
+    20
+    >>> integer({"offset": "²"}, "offset", 0, 0)
+    Traceback (most recent call last):
+    ...
+    jupyter_mlops.errors.InvalidInput: query argument 'offset' must be a whole number from 0 to 1000000000, got '²'
+    """
     raw = args.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or value < low or (high is not None and value > high):
-        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
-        raise InvalidInput(f"query argument '{name}' must be a whole number from {bounds}, got {raw!r}")
-    return value
+        return ascii_int(raw, name, minimum=low, maximum=high)
+    except InvalidInput:
+        raise InvalidInput(f"query argument '{name}' must be a whole number from {low} to {high}, "
+                           f"got {shown(raw)}") from None
+
+
+def path_number(raw: str, what: str, expected: str) -> int:
+    """A number in a URL path (ASCII digits, 1 to 2**31-1), else InvalidInput saying what is ``expected``.
+
+    >>> path_number("2", "dataset version", "a positive number")
+    2
+    """
+    try:
+        return ascii_int(raw, what, minimum=1, maximum=INT32_MAX)
+    except InvalidInput:
+        raise InvalidInput(f"{what} must be {expected}, got {shown(raw)}") from None
+
+
+def body_number(body: dict, name: str, expected: str) -> int:
+    """A positive whole number in a JSON body (a number, or a string of ASCII digits), else InvalidInput.
+
+    >>> body_number({"version": "3"}, "version", "a version number")
+    3
+    """
+    try:
+        return ascii_int(body.get(name), name, minimum=1, maximum=INT32_MAX)
+    except InvalidInput:
+        raise InvalidInput(f"'{name}' must be {expected}, got {shown(body.get(name))}") from None
+
+
+def text(body: dict, name: str) -> str | None:
+    """An optional text field of a JSON body (None when missing or empty), else InvalidInput naming it.
+
+    >>> text({"reason": 7}, "reason")
+    Traceback (most recent call last):
+    ...
+    jupyter_mlops.errors.InvalidInput: 'reason' must be text, got int 7
+    """
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"'{name}' must be text, got {shown(value)}")
+    return value or None
 
 
 def boolean(args: dict, name: str) -> bool:
