@@ -8,21 +8,13 @@
 
 from __future__ import annotations
 
-import re
-
 from ..errors import InvalidInput
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+from ..names import INT32_MAX, ascii_int, check_name as _check_name
 
 
 def check_name(name) -> str:
-    """Return ``name`` if it is a valid dataset name, else InvalidInput saying what is allowed."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise InvalidInput(
-            f"dataset name {name!r} is not valid: use 1-128 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit (e.g. 'churn' or 'churn_2026')"
-        )
-    return name
+    """Return ``name`` if it is a valid dataset name, else InvalidInput saying what is allowed (``names.KINDS``)."""
+    return _check_name("dataset", name)
 
 
 def parse_ref(ref) -> tuple[str, int | None]:
@@ -33,6 +25,8 @@ def parse_ref(ref) -> tuple[str, int | None]:
     check_name(name)
     if version in ("", "latest"):
         return name, None
-    if not version.isdigit() or int(version) < 1:
-        raise InvalidInput(f"dataset version in {ref!r} must be a positive number or 'latest', e.g. '{name}@2'")
-    return name, int(version)
+    try:
+        return name, ascii_int(version, "dataset version", minimum=1, maximum=INT32_MAX)
+    except InvalidInput:
+        raise InvalidInput(f"dataset version in {ref[:80]!r} must be a positive number or 'latest', "
+                           f"e.g. '{name}@2'") from None

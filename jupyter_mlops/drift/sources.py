@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import InvalidInput
 
 _SUFFIXES = (".parquet", ".csv", ".tsv", ".txt")
-_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}(@(\d+|latest))?$")
+_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}(@([0-9]+|latest))?")  # names.KINDS["dataset"], a version
 
 
 @dataclass
@@ -109,7 +109,7 @@ def open_source(data, role: str, con) -> Source:
         source = open_source(frame, role, con)
         source.label = label
         return source
-    if isinstance(data, str) and ("@" in data or _REF.match(data)):
+    if isinstance(data, str) and ("@" in data or _REF.fullmatch(data)):
         from ..datasets import describe_dataset
 
         version = describe_dataset(data)

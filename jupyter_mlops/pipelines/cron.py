@@ -17,6 +17,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from ..errors import InvalidInput, closest
+from ..names import digits
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -40,10 +41,10 @@ def _value(text: str, field: tuple, expr: str, item: str) -> int:
     lowered = text.lower()
     if names and lowered in names:
         return names.index(lowered) + offset
-    if not text.isdigit():
+    value = digits(text, 4)
+    if value is None:
         allowed = f"a number {low}-{high}" + (f" or a name {names[0]}-{names[-1]}" if names else "")
         raise InvalidInput(f"cron {expr!r}: the {name} field {item!r} is not {allowed}")
-    value = int(text)
     if not low <= value <= high:
         raise InvalidInput(f"cron {expr!r}: the {name} field {item!r} is out of range {low}-{high}")
     return value
@@ -64,7 +65,7 @@ def _check_item(item: str, field: tuple, expr: str) -> None:
         return
     base, slash, step = item.partition("/")
     if slash:
-        if not step.isdigit() or int(step) < 1:
+        if not digits(step, 4):
             raise InvalidInput(f"cron {expr!r}: the {name} field {item!r} needs a step of 1 or more after '/', "
                                "e.g. '*/15'")
         if int(step) > high - low + (name == "day-of-week"):

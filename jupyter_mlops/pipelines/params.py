@@ -10,11 +10,9 @@ else is text, so ``-p dataset=churn@3`` and ``-p alpha=0.1`` both do what they s
 from __future__ import annotations
 
 import json
-import re
 
 from ..errors import InvalidInput
-
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from ..names import KINDS
 
 
 def parse_parameters(pairs) -> dict:
@@ -23,8 +21,8 @@ def parse_parameters(pairs) -> dict:
     for pair in pairs or ():
         key, sep, text = str(pair).partition("=")
         key = key.strip()
-        if not sep or not _NAME.match(key):
-            raise InvalidInput(f"a parameter is key=value with a Python name as key, got {pair!r}; "
+        if not sep or not KINDS["parameter"].pattern.fullmatch(key):
+            raise InvalidInput(f"a parameter is key=value with a Python name as key, got {str(pair)[:80]!r}; "
                                "for example -p alpha=0.1")
         try:
             parameters[key] = json.loads(text)

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import InvalidInput, NotFound, PipelineFailed, closest
+from ..names import check_name
 from ..store import open_store
 from .notebooks import notebook_warnings
 from .records import COLUMNS, JSON_COLUMNS, REQUIRED, row_values
@@ -112,10 +113,9 @@ def list_pipeline_runs(name: str | None = None, schedule: str | None = None, sta
 
 
 def _check_options(name, experiment, timeout, output) -> None:
-    for what, value in (("pipeline name", name), ("experiment", experiment)):
-        if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > 250
-                                  or any(ord(c) < 32 for c in value)):
-            raise InvalidInput(f"{what} must be 1-250 characters of text, got {value!r}")
+    for kind, what, value in (("pipeline", "pipeline name", name), ("experiment", "experiment", experiment)):
+        if value is not None:
+            check_name(kind, value, what)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0):
         raise InvalidInput(f"timeout is in seconds and must be a number > 0 (or None for no limit), got {timeout!r}")
     if output is not None:

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone as tz_utc
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, closest
+from ..names import check_name
 from ..store import open_store
 from .cron import check_timezone, from_db, to_db
 from .triggers import get_trigger, trigger_kinds
 from ..store.transaction import rollback
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
-_TCP = re.compile(r"^tcp://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
+_TCP = re.compile(r"tcp://[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5}")
 CATCH_UP = ("skip", "once")
 MAX_RETRIES = 10
 MAX_CONCURRENT = 100
@@ -99,10 +99,8 @@ def _fetch(con, name: str | None = None) -> list[Schedule]:
 
 
 def check_schedule_name(name) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise InvalidInput(f"schedule name {name!r} is not valid: use 1-128 letters, digits, '_', '-' or '.', "
-                           "starting with a letter or digit (e.g. 'nightly-retrain')")
-    return name
+    """Return ``name`` if it is a valid schedule name (``names.KINDS``), else InvalidInput."""
+    return check_name("schedule", name)
 
 
 def check_executor(executor) -> str:
@@ -112,7 +110,7 @@ def check_executor(executor) -> str:
     _load_entry_points()
     if isinstance(executor, str) and "://" in executor:
         scheme = executor.split("://", 1)[0]
-        if scheme in _FACTORIES and _TCP.match("tcp://" + executor.split("://", 1)[1]):
+        if scheme in _FACTORIES and _TCP.fullmatch("tcp://" + executor.split("://", 1)[1]):
             return executor
     elif isinstance(executor, str) and executor in _FACTORIES:
         return executor

@@ -7,6 +7,7 @@ Python: errors are the core's typed errors, which the magic turns into one-line 
 from __future__ import annotations
 
 from ..errors import InvalidInput
+from ..names import digits
 
 ARITY = {"register": 1, "list": 0, "show": 1, "promote": 2, "rollback": 1, "compare": 1, "evaluate": 1,
          "history": 1, "delete": 1}
@@ -85,6 +86,6 @@ def run_action(args, namespace: dict):
 
 def _name_version(ref: str) -> tuple[str, int]:
     name, slash, version = ref.partition("/")
-    if not slash or not version.isdigit():
-        raise InvalidInput(f"delete takes NAME/VERSION, e.g. churn/2; got {ref!r}")
-    return name, int(version)
+    if not slash or digits(version) is None:
+        raise InvalidInput(f"delete takes NAME/VERSION, e.g. churn/2; got {ref[:80]!r}")
+    return name, digits(version)

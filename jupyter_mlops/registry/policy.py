@@ -22,10 +22,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from ..errors import InvalidInput
+from ..names import digits
 from ..store import open_store
 from .aliases import move_alias
 from .evaluation import Evaluation, _evaluate, _frame_and_link, is_lower_better
-from .refs import ModelRef, check_alias, check_model_name
+from .refs import ModelRef, check_alias, check_model_name, check_version
 from .versions import aliases_of, env_user, finite_or_none, now_utc, resolve
 from ..store.transaction import rollback
 
@@ -164,8 +165,8 @@ def _describe(check: dict) -> str:
 def _side(con, name: str, given) -> tuple[str, int]:
     """Resolve the champion/challenger argument: an alias, or a version number."""
     text = str(given)
-    if text.isdigit():
-        return text, resolve(con, ModelRef(name, version=int(text)))[1]
+    if digits(text) is not None:
+        return text, resolve(con, ModelRef(name, version=check_version(text, name)))[1]
     check_alias(text)
     return text, resolve(con, ModelRef(name, alias=text))[1]
 
@@ -190,7 +191,7 @@ def compare_models(name: str, champion="champion", challenger="challenger", data
     with open_store().connect() as con:
         champion_label, champion_version = _side(con, name, champion)
         challenger_label, challenger_version = _side(con, name, challenger)
-    if promote and champion_label.isdigit():
+    if promote and digits(champion_label) is not None:
         raise InvalidInput("to promote, name the champion by its alias (e.g. 'champion'), not a version number")
     if champion_version == challenger_version:
         raise InvalidInput(f"{champion_label} and {challenger_label} are both version {champion_version} of {name!r}; "

@@ -10,14 +10,12 @@ ModelRef(name='churn', version=None, alias=None)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..errors import InvalidInput
+from ..names import INT32_MAX, KINDS, ascii_int, check_name
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
-_ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
-RESERVED_ALIASES = ("latest",)
+RESERVED_ALIASES = KINDS["alias"].reserved
 
 
 @dataclass(frozen=True)
@@ -30,30 +28,22 @@ class ModelRef:
 
 
 def check_model_name(name) -> str:
-    """Return ``name`` if it is a valid model name, else InvalidInput saying what is allowed."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise InvalidInput(
-            f"model name {name!r} is not valid: use 1-128 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit (e.g. 'churn' or 'churn_rf')"
-        )
-    return name
+    """Return ``name`` if it is a valid model name, else InvalidInput saying what is allowed (``names.KINDS``)."""
+    return check_name("model", name)
 
 
 def check_alias(alias) -> str:
-    """Return ``alias`` if it is a valid alias (a letter, then letters, digits, '_' or '-')."""
-    if not isinstance(alias, str) or not _ALIAS.match(alias) or alias in RESERVED_ALIASES:
-        raise InvalidInput(
-            f"alias {alias!r} is not valid: use 1-64 letters, digits, '_' or '-', starting with a letter "
-            f"(e.g. 'champion'); {', '.join(RESERVED_ALIASES)} is reserved"
-        )
-    return alias
+    """Return ``alias`` if it is a valid alias (a letter, then letters, digits, '_' or '-'; not 'latest')."""
+    return check_name("alias", alias)
 
 
 def check_version(version, name: str) -> int:
-    """A version number as int (``3`` or ``"3"``), else InvalidInput."""
-    if isinstance(version, bool) or not isinstance(version, (int, str)) or not str(version).isdigit() or int(version) < 1:
-        raise InvalidInput(f"a version of model {name!r} is a positive whole number, e.g. 3; got {version!r}")
-    return int(version)
+    """A version number as int (``3`` or ``"3"``, ASCII digits only), else InvalidInput."""
+    try:
+        return ascii_int(version, "version", minimum=1, maximum=INT32_MAX)
+    except InvalidInput:
+        raise InvalidInput(f"a version of model {name!r} is a positive whole number, e.g. 3; "
+                           f"got {str(version)[:40]!r}") from None
 
 
 def parse_model_ref(ref) -> ModelRef:
@@ -71,7 +61,9 @@ def parse_model_ref(ref) -> ModelRef:
     check_model_name(name)
     if not slash or version == "latest":
         return ModelRef(name)
-    if not version.isdigit() or int(version) < 1:
-        raise InvalidInput(f"the version in {ref!r} must be a positive number, 'latest' or an alias: "
-                           f"'{name}/2' or '{name}@champion'")
-    return ModelRef(name, version=int(version))
+    try:
+        number = ascii_int(version, "version", minimum=1, maximum=INT32_MAX)
+    except InvalidInput:
+        raise InvalidInput(f"the version in {ref[:80]!r} must be a positive number, 'latest' or an alias: "
+                           f"'{name}/2' or '{name}@champion'") from None
+    return ModelRef(name, version=number)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import InvalidInput
+from ..names import digits
 
 
 def describe_data(data) -> dict:
@@ -73,6 +74,7 @@ def signature_from_run_tags(tags: dict) -> dict | None:
         return {"inputs": {"type": "dataframe", "columns": [{"name": n, "dtype": None} for n in names]},
                 "source": "run"}
     shape = tags.get("mlops.input.shape", "")
-    if shape.count("x") == 1 and shape.split("x")[1].isdigit():
-        return {"inputs": {"type": "ndarray", "shape": [-1, int(shape.split("x")[1])], "dtype": None}, "source": "run"}
+    width = digits(shape.split("x")[1]) if shape.count("x") == 1 else None
+    if width is not None:
+        return {"inputs": {"type": "ndarray", "shape": [-1, width], "dtype": None}, "source": "run"}
     return None

@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 
 from ..errors import InvalidInput, MlopsError
+from ..names import digits
 from .payload import InputSpec, spec_from
 
 log = logging.getLogger("jupyter_mlops.serving")
@@ -64,7 +65,7 @@ def challenger_ref(model_ref: str, challenger: str | None) -> str | None:
     from ..registry.refs import parse_model_ref
 
     name = parse_model_ref(model_ref).name
-    return f"{name}/{text}" if text.isdigit() else f"{name}@{text}"
+    return f"{name}/{text}" if digits(text) is not None else f"{name}@{text}"
 
 
 def resolve_ref(ref: str, store=None) -> tuple[str, int]:

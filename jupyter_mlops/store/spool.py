@@ -131,7 +131,7 @@ def segment_name(writer_id: str, segment: int) -> str:
 def parse_segment_name(name: str) -> tuple[str, int] | None:
     """``'123-abc.000002.jsonl'`` -> ``('123-abc', 2)``; None for other files."""
     parts = name.rsplit(".", 2)
-    if len(parts) != 3 or parts[2] != "jsonl" or not parts[1].isdigit():
+    if len(parts) != 3 or parts[2] != "jsonl" or not (parts[1].isascii() and parts[1].isdigit()):
         return None
     return parts[0], int(parts[1])
 

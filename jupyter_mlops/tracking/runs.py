@@ -28,7 +28,8 @@ from pathlib import Path, PurePosixPath
 from ..errors import InvalidInput
 from ..store import open_store
 from ..store.database import _close_all
-from .validation import check_key, metric_value, step_value, text_value
+from ..names import INT64_MAX, check_artifact_path, check_name
+from .validation import check_key, metric_value, step_value, text_value, timestamp_value
 
 DEFAULT_EXPERIMENT = "Default"
 EXPERIMENT_ENV = "MLOPS_EXPERIMENT"
@@ -100,15 +101,20 @@ class ActiveRun:
 
     # -- metrics ---------------------------------------------------------------------------
     def log_metric(self, key: str, value, step: int | None = None, timestamp: int | None = None) -> None:
-        """Log one value. ``step`` defaults to 0, 1, 2... per key; ``timestamp`` is epoch ms."""
+        """Log one value. ``step`` defaults to 0, 1, 2... per key; ``timestamp`` is epoch ms (1990-2200).
+
+        A step outside int64 or a timestamp in another unit is refused here, before it is spooled.
+        """
         key = check_key("metric", key)
         value = metric_value(key, value)
         if step is None:
             step = self._steps.get(key, 0)
+            if step > INT64_MAX:
+                raise InvalidInput(f"metric '{key}' already reached step {INT64_MAX}; give step= explicitly")
         else:
             step = step_value(step)
         self._steps[key] = step + 1
-        self._write(["m", self.run_id, key, value, step, now_ms() if timestamp is None else int(timestamp)])
+        self._write(["m", self.run_id, key, value, step, now_ms() if timestamp is None else timestamp_value(timestamp)])
         for listener in self._listeners:
             listener(self, key, value, step)
 
@@ -164,20 +170,23 @@ class ActiveRun:
         source = Path(local_path)
         prefix = _artifact_dir(artifact_path)
         if source.is_file():
-            return [self._put_file(source, prefix / source.name)]
+            return [self._put_file(source, _stored_path(prefix / source.name))]
         if source.is_dir():
             files = sorted(p for p in source.rglob("*") if p.is_file())
-            return [self._put_file(p, prefix / source.name / p.relative_to(source).as_posix()) for p in files]
+            # every stored path is checked before the first file is stored, so a bad name stores nothing
+            paths = [_stored_path(prefix / source.name / p.relative_to(source).as_posix()) for p in files]
+            return [self._put_file(p, path) for p, path in zip(files, paths)]
         raise InvalidInput(f"cannot log artifact {str(source)!r}: no such file or folder")
 
     def log_text(self, text: str, artifact_file: str) -> str:
         """Store ``text`` as a UTF-8 file at ``artifact_file``."""
         if not isinstance(text, str):
             raise InvalidInput(f"log_text needs a str, got {type(text).__name__}; use log_dict for objects")
-        return self._put_bytes(text.encode("utf-8"), artifact_file)
+        return self._put_bytes(_utf8(text, "log_text"), artifact_file)
 
     def log_dict(self, dictionary: dict, artifact_file: str) -> str:
         """Store a dict as JSON (or YAML when the name ends in .yaml/.yml)."""
+        _artifact_dir(artifact_file)
         if artifact_file.endswith((".yaml", ".yml")):
             try:
                 import yaml
@@ -186,10 +195,11 @@ class ActiveRun:
             data = yaml.safe_dump(dictionary, sort_keys=False, allow_unicode=True)
         else:
             data = json.dumps(dictionary, indent=2, default=str, ensure_ascii=False)
-        return self._put_bytes(data.encode("utf-8"), artifact_file)
+        return self._put_bytes(_utf8(data, "log_dict"), artifact_file)
 
     def log_figure(self, figure, artifact_file: str) -> str:
         """Store a matplotlib figure (PNG, SVG or PDF by extension) or a plotly figure (.html)."""
+        _artifact_dir(artifact_file)
         suffix = PurePosixPath(artifact_file).suffix.lower().lstrip(".") or "png"
         buffer = io.BytesIO()
         if hasattr(figure, "savefig"):
@@ -246,15 +256,24 @@ def _as_dict(what: str, value) -> dict:
     return value
 
 
+def _utf8(text: str, verb: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a file name read with surrogateescape
+        raise InvalidInput(f"{verb} got text that is not valid Unicode (U+{ord(exc.object[exc.start]):04X} at "
+                           f"position {exc.start}); clean it, e.g. text.encode('utf-8', 'replace').decode()") from None
+
+
+def _stored_path(path: PurePosixPath) -> PurePosixPath:
+    """A path made from local file names, checked like a path the caller gave (control characters...)."""
+    check_artifact_path(str(path))
+    return path
+
+
 def _artifact_dir(path: str | None) -> PurePosixPath:
     if path is None or path == "":
         return PurePosixPath("")
-    if not isinstance(path, str):
-        raise InvalidInput(f"artifact path must be a string, got {type(path).__name__}")
-    posix = PurePosixPath(path.replace("\\", "/"))
-    if posix.is_absolute() or ".." in posix.parts:
-        raise InvalidInput(f"artifact path {path!r} must be relative and stay inside the run (no '..')")
-    return posix
+    return PurePosixPath(check_artifact_path(path).replace("\\", "/"))
 
 
 _ADJECTIVES = "amber bold brisk calm clever crisp dapper eager fair gentle keen lucid merry nimble quiet rapid sly sunny tidy vivid".split()
@@ -266,9 +285,7 @@ def _random_name() -> str:
 
 
 def _experiment_name(name) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 250:
-        raise InvalidInput(f"experiment name must be 1-250 characters of text, got {name!r}")
-    return name
+    return check_name("experiment", name)
 
 
 def set_experiment(name: str) -> Experiment:
@@ -305,9 +322,7 @@ def start_run(
     >>> with start_run("baseline", experiment="churn") as run:   # doctest: +SKIP
     ...     log_metric("acc", 0.91)
     """
-    name = name or run_name or _random_name()
-    if not isinstance(name, str):
-        raise InvalidInput(f"run name must be text, got {type(name).__name__}")
+    name = check_name("run", name or run_name or _random_name())
     store = open_store()
     experiment = _experiment_name(experiment) if experiment is not None else current_experiment()
     with _stack_lock:
@@ -339,7 +354,7 @@ def child_run(parent: ActiveRun, name: str) -> ActiveRun:
 
     >>> child = child_run(parent, "candidate-3"); child.log_metric("score", 0.8); child.end()  # doctest: +SKIP
     """
-    return _record_new_run(parent.store, parent.experiment, name, parent.run_id)
+    return _record_new_run(parent.store, parent.experiment, check_name("run", name), parent.run_id)
 
 
 def active_run() -> ActiveRun | None:
