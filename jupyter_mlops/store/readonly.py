@@ -44,13 +44,14 @@ def check_query(query, what: str = "sql()", kinds: tuple[str, ...] = _READ_TYPES
         statements = duckdb.extract_statements(query)
     except duckdb.Error as e:
         raise InvalidInput(f"SQL error: {first_line(e)}; fix the query (one SELECT over the store's tables)") from None
-    except ValueError:  # a statement type the Python binding has no name for (UPDATE EXTENSIONS...)
-        raise InvalidInput(f"{what} only reads the store; {_WRITE_FIX}") from None
     if not statements:
         raise InvalidInput(f"{what} needs a query, not only comments, e.g. 'SELECT * FROM runs LIMIT 5'")
     if len(statements) > 1:
         raise InvalidInput(f"{what} runs one statement, got {len(statements)}; run them one at a time")
-    kind = statements[0].type.name
+    try:
+        kind = statements[0].type.name
+    except ValueError:  # a statement type the Python binding has no name for (UPDATE EXTENSIONS...)
+        raise InvalidInput(f"{what} only reads the store; {_WRITE_FIX}") from None
     if kind == "TRANSACTION":
         raise InvalidInput(f"{what} runs each query alone on a read-only connection; leave out BEGIN/COMMIT/ROLLBACK")
     if kind not in kinds:

@@ -69,7 +69,10 @@ def command_line(pid: int, limit: int = 160) -> str:
     except OSError:
         return ""
     text = " ".join(raw.replace(b"\0", b" ").decode(errors="replace").split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    tail = limit // 3  # keep the end too: the arguments that tell two such processes apart
+    return f"{text[: limit - tail - 3]}...{text[-tail:]}"
 
 
 class Turns:
