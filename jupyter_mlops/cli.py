@@ -54,8 +54,9 @@ def info(as_json):
     click.echo(f"sizes:    database {_human(sizes['database'])}, artifacts {_human(sizes['artifacts'])} "
                f"in {summary['blobs']} blobs, spool {_human(sizes['spool'])}")
     if summary["quarantined"]:
-        click.echo(f"quarantine: {summary['quarantined']:,} spool records could not be applied; "
-                   "run `jupyter-mlops doctor` to see them")
+        count = summary["quarantined"]
+        click.echo(f"quarantine: {count:,} spool record{'' if count == 1 else 's'} could not be applied; "
+                   "run `jupyter-mlops doctor` to see why")
     click.echo("rows:")
     for table, count in summary["tables"].items():
         click.echo(f"  {table:<18} {count:>10,}")

@@ -261,7 +261,7 @@ def _orphan_blob(home, digest):
 
 def _quarantined_record(home, digest):
     write_bad_spool_line(home)
-    return "1 spool records"
+    return "1 spool record could not be applied (1 unreadable)"
 
 
 def _truncated_database(home, digest):
@@ -308,7 +308,7 @@ async def test_info_and_health_show_the_quarantine_count(filled, home, api):
     assert (await api("/health"))["quarantined"] == 1
     open_store().release()
     text = cli(home, "info").stdout
-    assert "quarantine: 1 spool records could not be applied; run `jupyter-mlops doctor`" in text
+    assert "quarantine: 1 spool record could not be applied; run `jupyter-mlops doctor`" in text
     assert json.loads(cli(home, "info", "--json").stdout)["quarantined"] == 1
 
 

@@ -62,12 +62,15 @@ def diagnose(store) -> DoctorReport:
         _check_references(references, present, report)
     if report.quarantine["count"]:
         groups = report.quarantine["groups"]
-        top = "; ".join(f"{g['count']} {g['kind'] or '(unreadable)'}: {g['error']}" for g in groups[:NAMED])
+        kinds: dict[str, int] = {}
+        for group in groups:
+            kinds[group["kind"] or "unreadable"] = kinds.get(group["kind"] or "unreadable", 0) + group["count"]
+        top = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
         report.findings.append(Finding(
             "quarantine",
-            f"{report.quarantine['count']} spool records could not be applied and are in quarantine ({top}); "
-            "they are kept whole in the quarantine table (query it with `jupyter-mlops sql`); fix what wrote them, "
-            "then log those records again",
+            f"{_count(report.quarantine['count'], 'spool record')} could not be applied ({top}) and "
+            f"{'is' if report.quarantine['count'] == 1 else 'are'} kept whole in the quarantine table (query it with "
+            "`jupyter-mlops sql`); fix what wrote them, then log those records again",
             report.quarantine["newest"],
         ))
     return report
@@ -91,13 +94,13 @@ def _check_database(store, report: DoctorReport) -> dict[str, set] | None:
         if is_disk_full(error):
             raise
         store.release()
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        report.findings.append(Finding(
-            "database",
-            f"the database {store.db_path} cannot be read ({detail}); restore it with `jupyter-mlops restore "
-            "BACKUP`, or move it aside to start an empty store",
-            [str(store.db_path)],
-        ))
+        if isinstance(error, StoreCorrupt):
+            message = str(error)  # already names the file and the fix
+        else:
+            detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+            message = (f"the database {store.db_path} cannot be read ({detail}); restore it with "
+                       "`jupyter-mlops restore BACKUP`, or move it aside to start an empty store")
+        report.findings.append(Finding("database", message, [str(store.db_path)]))
         return None
     finally:
         store.release()
@@ -148,7 +151,7 @@ def _check_blob_contents(present: dict, report: DoctorReport) -> None:
     if corrupt:
         report.findings.append(Finding(
             "corrupt-blobs",
-            f"{len(corrupt)} artifact blobs do not hold what their sha256 name says ({_named(corrupt)}); "
+            f"{_count(len(corrupt), 'artifact blob')} with content that does not match the sha256 name ({_named(corrupt)}); "
             "restore them from a backup (`jupyter-mlops restore BACKUP --force`) or delete them and log the artifacts again",
             corrupt,
         ))
@@ -160,7 +163,7 @@ def _check_references(references: dict[str, set], present: dict, report: DoctorR
         where = sorted({ref for d in missing for ref in references[d]})
         report.findings.append(Finding(
             "missing-blobs",
-            f"{len(missing)} blobs referenced by {', '.join(where)} are missing from the artifacts folder "
+            f"{_count(len(missing), 'blob')} referenced by {', '.join(where)} missing from the artifacts folder "
             f"({_named(missing)}); restore the artifacts from a backup (`jupyter-mlops restore BACKUP --force`)",
             [{"sha256": d, "referenced_by": sorted(references[d])} for d in missing],
         ))
@@ -168,10 +171,15 @@ def _check_references(references: dict[str, set], present: dict, report: DoctorR
     if orphans:
         report.findings.append(Finding(
             "orphan-blobs",
-            f"{len(orphans)} artifact blobs are referenced by nothing ({_named(orphans)}); "
+            f"{_count(len(orphans), 'artifact blob')} referenced by nothing ({_named(orphans)}); "
             "remove them with `jupyter-mlops gc`",
             orphans,
         ))
+
+
+def _count(n: int, noun: str) -> str:
+    """``_count(1, "blob")`` -> ``'1 blob'``, ``_count(2, "blob")`` -> ``'2 blobs'``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _named(items: list) -> str:
