@@ -3,9 +3,10 @@
 Two ship with jupyter-mlops:
 
 - ``sklearn``: scikit-learn estimators saved with skops (``skops.io``), which rebuilds objects
-  without running code from the file. The types skops does not trust by default are declared at
-  registration and must all come from scikit-learn, NumPy or SciPy (``TRUSTED_MODULES``); loading
-  trusts exactly those, never ``trusted=True``.
+  without unpickling. skops still resolves (and may call) every type a file names, so a file is
+  loaded only when each type it needs is on the explicit trust list (``registry/trust.py``) or
+  named by the caller (``trusted=[...]``); anything else, above all any function, raises
+  UnsafeModel at registration and at every load. Tree index arrays are checked after loading.
 - ``joblib``: any picklable object, marked **unsafe**: unpickling runs whatever code the file
   holds, so ``load_model`` refuses it unless ``allow_unsafe=True`` (and then warns).
 
@@ -28,8 +29,6 @@ from typing import Callable
 from ..errors import InvalidInput, MlopsError, closest
 
 ENTRY_POINT_GROUP = "jupyter_mlops.flavors"
-# Top-level modules whose types a skops file may need trusted: the scikit-learn stack itself.
-TRUSTED_MODULES = ("sklearn", "numpy", "scipy")
 
 
 class UnsafeModel(MlopsError):
@@ -39,17 +38,21 @@ class UnsafeModel(MlopsError):
 
 
 class UnsafeModelWarning(UserWarning):
-    """A model saved with an unsafe flavour (pickle/joblib) was loaded with ``allow_unsafe=True``."""
+    """A model saved with an unsafe flavour (pickle/joblib), or needing types off the trust list,
+    was loaded with ``allow_unsafe=True``."""
 
 
 @dataclass(frozen=True)
 class Flavor:
     """One way of saving and loading models.
 
-    ``save(model) -> (bytes, metadata)``; ``load(bytes, metadata) -> model``, where ``metadata``
-    is what ``save`` returned (stored with the version: trusted types, library versions).
+    ``save(model) -> (bytes, metadata)``; ``load(bytes, context) -> model``, where ``context`` is
+    what the caller of ``load_model`` decided (``what``, ``trusted``: extra type names,
+    ``allow_unsafe``), never what the store says: a registry row or a file cannot widen trust.
     ``accepts(model)`` says whether the flavour is chosen automatically for a model (unsafe
     flavours never are). ``suffixes`` map a run's logged model file to the flavour.
+    ``recognizes(bytes)`` says whether a file is of this flavour's kind (checked before loading,
+    so a pickle behind a row that says ``sklearn`` is refused).
     """
 
     name: str
@@ -60,6 +63,7 @@ class Flavor:
     accepts: Callable = field(default=lambda model: False)
     suffixes: tuple = ()
     description: str = ""
+    recognizes: Callable | None = None
 
 
 _FLAVORS: dict[str, Flavor] = {}
@@ -123,12 +127,14 @@ def flavor_for_file(path: str) -> Flavor | None:
 
 # -- scikit-learn via skops -----------------------------------------------------------------------
 def is_trusted_type(qualified: str) -> bool:
-    """True for a type skops may be told to trust: one defined in scikit-learn, NumPy or SciPy.
+    """True for a type or function named on the trust list (``registry/trust.py``), never by module.
 
-    >>> is_trusted_type("sklearn.tree._tree.Tree"), is_trusted_type("__main__.Evil")
+    >>> is_trusted_type("sklearn.tree._tree.Tree"), is_trusted_type("numpy.testing._private.utils.runstring")
     (True, False)
     """
-    return qualified.split(".", 1)[0] in TRUSTED_MODULES
+    from .trust import trusted_types
+
+    return qualified in trusted_types()
 
 
 def _is_sklearn_estimator(model) -> bool:
@@ -148,16 +154,44 @@ def _versions(*packages: str) -> dict:
     return found
 
 
-def check_trusted(types, what: str) -> list[str]:
-    """``types`` if each is from scikit-learn/NumPy/SciPy, else UnsafeModel naming the others."""
-    outside = sorted(t for t in types if not is_trusted_type(t))
+def _names(types) -> str:
+    shown = ", ".join(types[:5]) + (f" and {len(types) - 5} more" if len(types) > 5 else "")
+    return f"type{'s' if len(types) > 1 else ''} {shown}"
+
+
+def untrusted_error(outside: list, what: str, at_load: bool) -> UnsafeModel:
+    """The one message for a skops file needing types off the trust list (registration or load)."""
+    if at_load:
+        fix = ("load it only if you trust its source with allow_unsafe=True (or name the types: "
+               "load_model(..., trusted=[...])), or re-save it with only scikit-learn types")
+    else:
+        fix = ("register it with trusted=[...] naming them only if you wrote those types and trust them, "
+               "or save it with only scikit-learn types (flavor='joblib' stores an unsafe pickle instead)")
+    return UnsafeModel(f"{what} needs untrusted {_names(outside)}; "
+                       f"{'it is' if len(outside) == 1 else 'they are'} not on the trust list — {fix}")
+
+
+def check_trusted(types, what: str, extra=(), at_load: bool = False) -> list[str]:
+    """``types`` sorted if each is on the trust list or in ``extra``; UnsafeModel naming the others."""
+    from .trust import outside_trust
+
+    outside = outside_trust(types, extra)
     if outside:
-        raise UnsafeModel(
-            f"{what} needs skops to trust {', '.join(outside[:5])}{' ...' if len(outside) > 5 else ''}, which "
-            f"{'is' if len(outside) == 1 else 'are'} not from {', '.join(TRUSTED_MODULES)}; register such a model "
-            "with flavor='joblib' (an unsafe pickle, loaded only with allow_unsafe=True)"
-        )
+        raise untrusted_error(outside, what, at_load)
     return sorted(types)
+
+
+def is_skops_file(data: bytes) -> bool:
+    """True for a zip archive holding skops' ``schema.json`` (a pickle or anything else: False)."""
+    import zipfile
+
+    if not data.startswith(b"PK"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "schema.json" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False
 
 
 def _save_sklearn(model) -> tuple[bytes, dict]:
@@ -175,30 +209,35 @@ def _save_sklearn(model) -> tuple[bytes, dict]:
             f"skops cannot save {type(model).__name__} faithfully ({tags.get('mlops.model.skops_error')}); "
             "register it with flavor='joblib' (an unsafe pickle, loaded only with allow_unsafe=True)"
         )
-    trusted = check_trusted(sio.get_untrusted_types(data=data), f"{type(model).__name__}")
-    return data, {"trusted_types": trusted, "libraries": _versions("scikit-learn", "skops", "numpy", "scipy")}
+    needed = sorted(sio.get_untrusted_types(data=data))
+    return data, {"trusted_types": needed, "libraries": _versions("scikit-learn", "skops", "numpy", "scipy")}
 
 
-def _load_sklearn(data: bytes, metadata: dict):
+def _load_sklearn(data: bytes, context: dict):
+    """Load a skops file trusting exactly the types it needs, each on the trust list or named by the caller."""
     import skops.io as sio
-    from skops.io.exceptions import UntrustedTypesFoundException
 
-    declared = check_trusted(metadata.get("trusted_types") or [], metadata.get("what", "this model"))
-    try:
-        return sio.loads(data, trusted=declared)  # skops refuses any type beyond the declared ones
-    except UntrustedTypesFoundException:
-        found = sio.get_untrusted_types(data=data)
-        raise UnsafeModel(
-            f"{metadata.get('what', 'this model')} holds types that were not declared at registration: "
-            f"{', '.join(sorted(set(found) - set(declared)))}; refusing to load it"
-        ) from None
+    from .model_checks import check_structure
+    from .trust import outside_trust
+
+    what = context.get("what", "this model")
+    needed = sorted(sio.get_untrusted_types(data=data))
+    outside = outside_trust(needed, context.get("trusted", ()))
+    if outside:
+        if not context.get("allow_unsafe"):
+            raise untrusted_error(outside, what, at_load=not context.get("registering"))
+        warnings.warn(f"{what} needs untrusted {_names(outside)}, loaded because allow_unsafe=True",
+                      UnsafeModelWarning, stacklevel=4)
+    model = sio.loads(data, trusted=needed)  # skops itself refuses any type beyond these
+    check_structure(model, what)
+    return model
 
 
 def _sklearn_file_trusted(data: bytes, what: str) -> dict:
-    """Metadata for a skops file logged by autolog: its declared trusted types, checked."""
+    """Metadata for a skops file logged by autolog: the types it needs beyond skops' defaults."""
     import skops.io as sio
 
-    return {"trusted_types": check_trusted(sio.get_untrusted_types(data=data), what),
+    return {"trusted_types": sorted(sio.get_untrusted_types(data=data)),
             "libraries": _versions("scikit-learn", "skops", "numpy", "scipy")}
 
 
@@ -214,7 +253,7 @@ def _save_joblib(model) -> tuple[bytes, dict]:
     return buffer.getvalue(), {"trusted_types": [], "libraries": _versions("joblib", "scikit-learn", "numpy")}
 
 
-def _load_joblib(data: bytes, metadata: dict):
+def _load_joblib(data: bytes, context: dict):
     import joblib
 
     return joblib.load(io.BytesIO(data))  # reads plain pickles too (autolog's model.pkl)
@@ -222,8 +261,8 @@ def _load_joblib(data: bytes, metadata: dict):
 
 register_flavor(Flavor(
     "sklearn", "model.skops", unsafe=False, save=_save_sklearn, load=_load_sklearn,
-    accepts=_is_sklearn_estimator, suffixes=(".skops",),
-    description="scikit-learn estimators via skops: loading runs no code; trusted types declared",
+    accepts=_is_sklearn_estimator, suffixes=(".skops",), recognizes=is_skops_file,
+    description="scikit-learn estimators via skops: only types on the trust list are loaded, and no code runs",
 ))
 register_flavor(Flavor(
     "joblib", "model.joblib", unsafe=True, save=_save_joblib, load=_load_joblib,

@@ -17,6 +17,7 @@ from .flavors import Flavor, flavor_for, flavor_for_file, flavors, get_flavor
 from .loading import _load, read_verified
 from .refs import check_model_name
 from .signature import infer_signature, signature_from_run_tags
+from .trust import check_extra_trusted
 from .versions import ModelVersion, fetch_version, finite_or_none, now_utc
 from ..store.transaction import rollback
 
@@ -118,7 +119,8 @@ def _parse_runs_uri(uri: str) -> tuple[str, str]:
 
 
 def register_model(model=None, name: str | None = None, run=None, description: str | None = None,
-                   tags: dict | None = None, input_example=None, *, flavor: str | None = None) -> ModelVersion:
+                   tags: dict | None = None, input_example=None, *, flavor: str | None = None,
+                   trusted=None) -> ModelVersion:
     """Register ``model`` as the next version of model ``name``; return its ModelVersion.
 
     ``model`` is a fitted object, or a run's logged model: ``"runs:/<run_id>/model"`` (or
@@ -128,6 +130,11 @@ def register_model(model=None, name: str | None = None, run=None, description: s
     ``input_example`` (a few rows) gives the signature and is checked by predicting on it.
     ``flavor``: ``sklearn`` (skops, the default for scikit-learn estimators) or ``joblib`` (any
     picklable object; unsafe: loading it requires ``allow_unsafe=True``).
+    A safe model is loaded back before it is stored, exactly as ``load_model`` will: a skops file
+    needing a type off the trust list (``registry/trust.py``) raises UnsafeModel naming it.
+    ``trusted``: type names you wrote and deliberately trust (``['mypackage.MyTransformer']``);
+    every load then needs the same ``trusted=[...]`` (or ``allow_unsafe=True``), since the store
+    itself never widens trust.
 
     >>> register_model(clf, "churn", input_example=X_test.head())       # doctest: +SKIP
     <ModelVersion churn/1: sklearn LogisticRegression, run 3fa2c1d9>
@@ -138,6 +145,7 @@ def register_model(model=None, name: str | None = None, run=None, description: s
     if name is None:
         raise InvalidInput("register_model needs a name: register_model(model, 'churn')")
     check_model_name(name)
+    extra = check_extra_trusted(trusted)
     if tags is not None and not isinstance(tags, dict):
         raise InvalidInput(f"tags must be a dict such as {{'team': 'risk'}}, got {type(tags).__name__}")
     if description is not None and not isinstance(description, str):
@@ -162,6 +170,9 @@ def register_model(model=None, name: str | None = None, run=None, description: s
                 f"no safe flavour saves a {type(model).__name__} (safe flavours: {', '.join(safe)}); pass "
                 "flavor='joblib' to store it as an unsafe pickle (loading it then needs allow_unsafe=True)")
         data, metadata = chosen.save(model)
+        if not chosen.unsafe:  # refuse now what load_model would refuse later
+            _load(chosen, data, metadata, f"a {type(model).__name__}", allow_unsafe=False, trusted=extra,
+                  registering=True)
         signature = infer_signature(model, input_example)
     with store.connect() as con:
         if run is not None:
@@ -176,10 +187,12 @@ def register_model(model=None, name: str | None = None, run=None, description: s
             if flavor is not None and flavor != chosen.name:
                 raise InvalidInput(f"{artifact} of run {run_id[:8]} is a {chosen.name} model, not {flavor}")
             source = f"runs:/{run_id}/{artifact}"
+            # a safe file is loaded (trust-checked) now; an unsafe one never is, not even to check an example
+            loaded = None if chosen.unsafe else _load(chosen, data, {}, source, allow_unsafe=False,
+                                                      trusted=extra, registering=True)
             metadata = _artifact_metadata(chosen, data, run_tags, source)
             model_class = run_tags.get("mlops.model.class")
-            if input_example is not None:  # predict on it to check it, unless that means unpickling
-                loaded = None if chosen.unsafe else _load(chosen, data, metadata, source, allow_unsafe=False)
+            if input_example is not None:
                 signature = infer_signature(loaded, input_example)
             else:
                 signature = signature_from_run_tags(run_tags)
