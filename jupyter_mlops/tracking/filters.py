@@ -133,7 +133,7 @@ def compile_search(where: str | None, order_by: str | list[str] | None) -> Compi
         raise InvalidFilter(f"filter must be a string, not {type(where).__name__}")
     parser = _Parser(where or "", "filter", joins)
     where_sql, where_params = parser.parse_where(), parser.params
-    items = [order_by] if isinstance(order_by, str) else order_by or []
+    items = [order_by] if isinstance(order_by, str) else [] if order_by is None else order_by
     if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
         raise InvalidFilter("order_by must be a string or a list of strings like 'metrics.a DESC'")
     if sum(len(i) for i in items) > MAX_LENGTH:
@@ -163,6 +163,15 @@ def _fail(text: str, what: str, pos: int, end: int, problem: str, hint: str = ""
     lines = [f"{problem} at column {pos + 1} in {what}:", f"  {lead}{shown}{tail}",
              "  " + " " * (len(lead) + pos - start) + carets]
     return InvalidFilter("\n".join(lines + ([hint] if hint else [])))
+
+
+def _not_unicode(text: str) -> int | None:
+    """The position of the first lone surrogate in ``text``, or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
 
 
 def _is_word(c: str) -> bool:
@@ -232,6 +241,9 @@ class _Parser:
         if len(text) > MAX_LENGTH:
             problem = f"{what} is too long ({len(text)} characters, limit {MAX_LENGTH})"
             raise _fail(text, what, MAX_LENGTH, len(text), problem)
+        if not text.isascii() and (bad := _not_unicode(text)) is not None:  # DuckDB cannot take it as a parameter
+            raise _fail(text, what, bad, bad + 1, f"character U+{ord(text[bad]):04X} is not valid Unicode",
+                        "remove it (a lone surrogate, e.g. from bytes decoded with surrogateescape)")
         self.text, self.what, self.joins = text, what, joins
         self.toks, self.i, self.depth, self.params = _tokenize(text, what), 0, 0, []
 
@@ -368,7 +380,11 @@ class _Parser:
                 hint = "write e.g. '2026-01-02 10:00:00'"
                 raise self.fail(vtok, f"{self.src(vtok)} is not a timestamp", hint) from None
             if ts.tzinfo is not None:
-                ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
+                try:
+                    ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
+                except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is past year 9999 in UTC
+                    raise self.fail(vtok, f"{self.src(vtok)} is outside years 1-9999 in UTC",
+                                    "write e.g. '2026-01-02 10:00:00'") from None
             self.params.append(ts.isoformat(sep=" "))
             return f.sql, "CAST(? AS TIMESTAMP)"
         need = {"metric": "a number", "num": "a number", "time": "a timestamp string"}
