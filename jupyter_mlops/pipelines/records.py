@@ -135,8 +135,8 @@ def apply_pipeline_runs(con, records) -> None:
     ids = list(dict.fromkeys(r[1] for r in records))
     rows = _existing(con, ids)
     for record in records:
-        if len(record) < 3 or not isinstance(record[2], dict):
-            continue
+        if len(record) < 3 or not isinstance(record[2], dict):  # raised, so the fold quarantines it
+            raise ValueError('a pipeline-run record is ["prun", pipeline_run_id, {column: value}]')
         row = rows.setdefault(record[1], {"pipeline_run_id": record[1]})
         merge_fields(row, {k: v for k, v in record[2].items() if k in COLUMNS and k != "pipeline_run_id"})
     complete = [row for row in rows.values() if all(row.get(c) is not None for c in REQUIRED)]
