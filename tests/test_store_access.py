@@ -278,3 +278,20 @@ def test_killed_holder_leaves_no_stall(home):
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=30)
     assert ml.sql("SELECT 1 AS one")["one"][0] == 1
+
+
+def test_a_forked_child_can_query_read_only(filled):
+    assert len(ml.search_runs()) == 1  # the parent holds (lingers on) a writable connection
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write, str(ml.sql("SELECT count(*) AS n FROM runs")["n"][0]).encode())
+        except BaseException as error:  # noqa: BLE001 - reported to the parent, which asserts
+            os.write(write, f"{type(error).__name__}: {error}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1000).decode() == "1"
+    os.close(read)

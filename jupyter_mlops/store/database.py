@@ -217,6 +217,11 @@ class Store:
                     break
                 except duckdb.Error as e:
                     text = str(e)
+                    if not writable and "different configuration" in text:
+                        raise InvalidInput(
+                            "this process was forked while its parent had the store open, so it cannot open "
+                            "it read-only; call open_store().release() before forking, or start a new process"
+                        ) from None
                     if not isinstance(e, duckdb.IOException) or "could not set lock" not in text.lower():
                         self._raise_typed(e)
                         if isinstance(e, duckdb.IOException) and ("permission" in text.lower() or "read-only" in text.lower()):
@@ -349,10 +354,21 @@ def _after_fork_in_child() -> None:
         store._made_way_for = set()
 
 
+def _release_before_fork() -> None:
+    """Close idle connections so a forked child inherits no open database (DuckDB caches it per file)."""
+    for store in list(_STORES.values()):
+        if store._lock.acquire(blocking=False):
+            try:
+                if not store._depth:
+                    store._release()
+            finally:
+                store._lock.release()
+
+
 def _close_all() -> None:
     for store in list(_STORES.values()):
         store.release()
         store.close_writer()
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_release_before_fork, after_in_child=_after_fork_in_child)
