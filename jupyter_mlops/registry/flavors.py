@@ -171,16 +171,6 @@ def untrusted_error(outside: list, what: str, at_load: bool) -> UnsafeModel:
                        f"{'it is' if len(outside) == 1 else 'they are'} not on the trust list — {fix}")
 
 
-def check_trusted(types, what: str, extra=(), at_load: bool = False) -> list[str]:
-    """``types`` sorted if each is on the trust list or in ``extra``; UnsafeModel naming the others."""
-    from .trust import outside_trust
-
-    outside = outside_trust(types, extra)
-    if outside:
-        raise untrusted_error(outside, what, at_load)
-    return sorted(types)
-
-
 def is_skops_file(data: bytes) -> bool:
     """True for a zip archive holding skops' ``schema.json`` (a pickle or anything else: False)."""
     import zipfile

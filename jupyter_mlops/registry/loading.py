@@ -60,7 +60,8 @@ def check_row_matches_file(flavor: Flavor, unsafe_in_row, data: bytes, what: str
     if unsafe_in_row is not None and bool(unsafe_in_row) != flavor.unsafe:
         raise UnsafeModel(
             f"{what}: its registry row says unsafe={bool(unsafe_in_row)}, but the {flavor.name!r} flavour is "
-            f"{'unsafe' if flavor.unsafe else 'safe'}; the row was edited outside the registry — register the model again")
+            f"{'unsafe' if flavor.unsafe else 'safe'}; the row was edited outside the registry — "
+            "register the model again")
     if flavor.recognizes is not None and not flavor.recognizes(data):
         raise UnsafeModel(
             f"{what} is registered as a {flavor.name!r} model but its file is {file_kind(data)}, not a "

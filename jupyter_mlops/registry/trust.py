@@ -185,11 +185,13 @@ def check_extra_trusted(extra) -> tuple[str, ...]:
     if extra is None:
         return ()
     if isinstance(extra, (str, bytes)) or not hasattr(extra, "__iter__"):
-        raise InvalidInput(f"trusted must be a list of type names such as ['mypackage.MyTransformer'], got {extra!r:.80}")
+        raise InvalidInput("trusted must be a list of type names such as ['mypackage.MyTransformer'], "
+                           f"got {extra!r:.80}")
     names = []
     for item in extra:
         name = type_name(item) if isinstance(item, type) else item
         if not isinstance(name, str) or "." not in name.strip(".") or any(c.isspace() for c in name):
-            raise InvalidInput(f"trusted must name types as 'module.Name' (e.g. 'mypackage.MyTransformer'), got {item!r:.80}")
+            raise InvalidInput("trusted must name types as 'module.Name' (e.g. 'mypackage.MyTransformer'), "
+                               f"got {item!r:.80}")
         names.append(name)
     return tuple(names)

@@ -360,7 +360,8 @@ TABLES.update({
         "size, model_class, run_id (the run that produced it), source (object | runs:/<run_id>/<path>), "
         "datasets (training dataset versions from lineage, e.g. ['churn@2']), metrics (JSON snapshot of the "
         "run's latest metrics), signature (JSON: input columns and dtypes, or shape and dtype; output), "
-        "trusted_types (JSON: the non-default types skops must trust, all scikit-learn/numpy/scipy), "
+        "trusted_types (JSON: the types beyond skops' defaults the file needs; informational: loading "
+        "trusts only the list in registry/trust.py), "
         "libraries (JSON versions), description, tags, user_name, created_at, deleted_at (soft delete)."
     ),
     "model_aliases": "Where each alias points now: name, alias, version, updated_at.",
