@@ -315,6 +315,17 @@ def small_disk(tmp_path, monkeypatch):
     try:
         yield mount, home
     finally:
+        from jupyter_mlops.tracking import runs
+
+        while runs._stack:  # a failed test may leave its run open: end it while the store is there
+            run = runs._stack[-1]
+            try:
+                run.end("failed")
+            except Exception:
+                pass
+            if runs._stack and runs._stack[-1] is run:
+                runs._stack.pop()
+        runs._experiment = None
         store = database._STORES.pop(home, None)
         if store is not None:
             store.release()
