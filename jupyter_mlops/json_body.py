@@ -55,6 +55,12 @@ def nesting_depth(body: bytes) -> int:
     return max(int(np.cumsum(steps).max()), 0)
 
 
+def check_depth(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH, what: str = "the request body") -> None:
+    """BodyInvalid when the JSON text ``raw`` nests deeper than ``max_depth`` (cheap when it has few brackets)."""
+    if raw.count(b"[") + raw.count(b"{") > max_depth and nesting_depth(raw) > max_depth:
+        raise BodyInvalid(f"{what} nests deeper than {max_depth} levels; send a flatter JSON document")
+
+
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -74,14 +80,13 @@ def loads(body: bytes | str, max_bytes: int | None = None, max_depth: int = DEFA
     >>> loads(b'{"x": 1e999}')
     Traceback (most recent call last):
     ...
-    jupyter_mlops.json_body.BodyInvalid: the request body is not valid JSON (the number 1e999 is too large for a float); send a valid JSON document
+    jupyter_mlops.json_body.BodyInvalid: the request body must be JSON (the number 1e999 is too large for a float); send a valid JSON document
     """
     raw = body.encode() if isinstance(body, str) else body
     if max_bytes is not None and len(raw) > max_bytes:
         raise BodyTooLarge(f"{what} is {len(raw):,} bytes, over this server's limit of {max_bytes:,} bytes; "
                            "send less per request")
-    if raw.count(b"[") + raw.count(b"{") > max_depth and nesting_depth(raw) > max_depth:
-        raise BodyInvalid(f"{what} nests deeper than {max_depth} levels; send a flatter JSON document")
+    check_depth(raw, max_depth, what)
     try:
         return json.loads(raw, parse_constant=_no_constant, parse_float=_finite if finite else None)
     except UnicodeDecodeError:
@@ -90,4 +95,4 @@ def loads(body: bytes | str, max_bytes: int | None = None, max_depth: int = DEFA
         raise BodyInvalid(f"{what} nests too deep; send a flatter JSON document") from None
     except ValueError as error:  # includes int digits over Python's limit and json.JSONDecodeError
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise BodyInvalid(f"{what} is not valid JSON ({message}); send a valid JSON document") from None
+        raise BodyInvalid(f"{what} must be JSON ({message}); send a valid JSON document") from None

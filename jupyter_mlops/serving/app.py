@@ -2,8 +2,17 @@
 
 Each endpoint checks auth and size, decodes JSON, makes one call into the state and answers
 JSON; every error becomes ``{"message", "error"[, "errors"]}`` with its status in one place
-(``endpoint``): 401 without the bearer token, 413 over the size limit, 422 for a body that is not
-JSON or does not fit the signature (``errors`` names each field), 404/405 for unknown routes.
+(``endpoint`` for core errors, ``unexpected`` for anything else): 401 without the bearer token,
+413 over the size limit, 400 for a body nested deeper than 64 levels, 422 for a body that is not
+JSON or does not fit the signature (``errors`` names each field), 404/405 for unknown routes, and
+500 (with no traceback in the body; the server's log has it) only for a fault of the server itself.
+
+Browsers are kept out (``BrowserGuard``, before any route): this server serves no web pages, so a
+request carrying an ``Origin`` other than the server's own (``scheme://host:port``) is refused with
+403, and a POST whose Content-Type is not ``application/json`` with 415. A web page can send
+``text/plain`` or form bodies to any address without asking first (no CORS preflight); without this
+a page a user visits could fill the prediction log that drift-triggered retraining reads. Clients
+(httpx ``json=``, ``urllib`` with the header, ``set_traffic``) send ``application/json`` already.
 
 Endpoints: ``GET /health``, ``GET /ready``, ``GET /openapi.json``, ``POST /predict``,
 ``POST /feedback``, ``GET /stats``, ``POST /traffic`` (always needs the admin token).
@@ -18,6 +27,7 @@ import hmac
 import re
 
 from ..errors import InvalidInput, MlopsError, one_line
+from ..json_body import BodyTooLarge
 from .log import to_json
 from .payload import PayloadError, parse_json
 
@@ -32,10 +42,16 @@ class Unauthorized(MlopsError):
     http_status = 401
 
 
-class BodyTooLarge(InvalidInput):
-    """A request body over the server's size limit."""
+class CrossSiteRequest(MlopsError):
+    """A request from a web page of another origin (its ``Origin`` header is not this server's)."""
 
-    http_status = 413
+    http_status = 403
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A POST whose body is not declared as ``application/json``."""
+
+    http_status = 415
 
 
 def json_response(content, status: int = 200, headers: dict | None = None, background=None):
@@ -55,7 +71,7 @@ def error_response(error: MlopsError):
 
 
 def endpoint(handler):
-    """Answer a core error as JSON with its status; nothing else escapes as a bare 500 page."""
+    """Answer a core error as JSON with its status (anything else is ``unexpected``'s)."""
 
     @functools.wraps(handler)
     async def wrapped(request):
@@ -81,7 +97,7 @@ async def read_body(request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     too_large = BodyTooLarge(f"the request body is larger than this server's limit of {limit:,} bytes; send fewer "
                              "rows per request (or start the server with a larger max_body_bytes)")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
         raise too_large
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -90,6 +106,85 @@ async def read_body(request, limit: int) -> bytes:
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _origin(url: str) -> tuple:
+    """``(scheme, host, port)`` of an origin or URL, with the scheme's default port filled in."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip().lower())
+    try:
+        port = parts.port
+    except ValueError:
+        return ("", url, None)
+    return (parts.scheme, parts.hostname, port or {"http": 80, "https": 443}.get(parts.scheme))
+
+
+def browser_refusal(method: str, headers, own_url: str | None) -> MlopsError | None:
+    """Why a request looks like a cross-site browser request (CrossSiteRequest, UnsupportedMediaType), or None.
+
+    >>> browser_refusal("POST", {"origin": "https://evil.example", "content-type": "application/json"},
+    ...                 "http://127.0.0.1:8000").http_status
+    403
+    >>> browser_refusal("POST", {"content-type": "text/plain"}, "http://127.0.0.1:8000").http_status
+    415
+    >>> browser_refusal("POST", {"origin": "http://127.0.0.1:8000", "content-type": "application/json; charset=utf-8"},
+    ...                 "http://127.0.0.1:8000") is None
+    True
+    """
+    origin = headers.get("origin")
+    if origin is not None and (own_url is None or _origin(origin) != _origin(own_url)):
+        return CrossSiteRequest(f"requests from web pages of other origins are refused (Origin: {origin[:100]!r}); "
+                                f"call the model server from a program or a server, not from a browser page")
+    if method == "POST":
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            return UnsupportedMediaType(f"POST bodies must be JSON sent with 'Content-Type: application/json', got "
+                                        f"{media[:100] or 'no Content-Type'!r}; set that header")
+    return None
+
+
+class BrowserGuard:
+    """ASGI middleware answering ``browser_refusal``'s error before any route sees the request."""
+
+    def __init__(self, app, own_url):
+        self.app, self.own_url = app, own_url
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            from starlette.datastructures import Headers
+
+            refusal = browser_refusal(scope["method"], Headers(scope=scope), self.own_url())
+            if refusal is not None:
+                await error_response(refusal)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def unexpected(request, exc):
+    """Any exception no endpoint answered: a JSON 500 without the traceback (uvicorn logs it)."""
+    return json_response({"message": f"the model server failed on {request.method} {request.url.path} "
+                                     f"({type(exc).__name__}); its log has the details, please report it",
+                          "error": "InternalError"}, 500)
+
+
+def traffic_change(payload) -> dict:
+    """A ``POST /traffic`` body as keyword arguments of ``set_traffic``; PayloadError naming each field at fault.
+
+    >>> traffic_change({"challenger_share": 0.25})
+    {'challenger_share': 0.25}
+    """
+    allowed = ("mode", "challenger_share", "active", "reason")
+    if not isinstance(payload, dict) or any(k not in allowed for k in payload):
+        raise PayloadError([{"field": "body", "problem": f"expected an object with some of: {', '.join(allowed)}"}])
+    errors = [{"field": key, "problem": "expected text"} for key in ("mode", "active", "reason")
+              if payload.get(key) is not None and not isinstance(payload[key], str)]
+    share = payload.get("challenger_share")
+    if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float))):
+        errors.append({"field": "challenger_share", "problem": "expected a number between 0 and 1"})
+    if errors:
+        raise PayloadError(errors)
+    return payload
 
 
 def request_id_of(request) -> str:
@@ -109,6 +204,7 @@ def build_app(state, token: str | None, admin_token: str, max_body_bytes: int = 
     from starlette.background import BackgroundTask
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
     from starlette.routing import Route
 
     from .openapi import openapi_document
@@ -153,11 +249,8 @@ def build_app(state, token: str | None, admin_token: str, max_body_bytes: int = 
         check_token(request, admin_token, "POST /traffic",
                     f"the server's token, or the admin token in the store's servers/{state.server_id}.token file; "
                     "set_traffic() reads it")
-        payload = parse_json(await read_body(request, max_body_bytes))
-        allowed = ("mode", "challenger_share", "active", "reason")
-        if not isinstance(payload, dict) or any(k not in allowed for k in payload):
-            raise PayloadError([{"field": "body", "problem": f"expected an object with some of: {', '.join(allowed)}"}])
-        return json_response(state.set_traffic(**payload))
+        change = traffic_change(parse_json(await read_body(request, max_body_bytes)))
+        return json_response(state.set_traffic(**change))
 
     async def not_found(request, exc):
         status = getattr(exc, "status_code", 404)
@@ -170,4 +263,5 @@ def build_app(state, token: str | None, admin_token: str, max_body_bytes: int = 
               Route("/predict", predict, methods=["POST"]), Route("/invocations", predict, methods=["POST"]),
               Route("/feedback", feedback, methods=["POST"]), Route("/stats", stats),
               Route("/traffic", traffic, methods=["POST"])]
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    return Starlette(routes=routes, exception_handlers={HTTPException: not_found, Exception: unexpected},
+                     middleware=[Middleware(BrowserGuard, own_url=lambda: state.url)])

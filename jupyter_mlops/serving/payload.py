@@ -82,15 +82,25 @@ def spec_from(signature: dict | None, model=None) -> InputSpec:
 
 
 def parse_json(body: bytes):
-    """The JSON value of a request body; PayloadError naming the position when it is not JSON."""
+    """The JSON value of a request body; PayloadError naming the position when it is not JSON, and
+    ``json_body.BodyInvalid`` (400) when it nests deeper than ``json_body.DEFAULT_MAX_DEPTH``.
+
+    Numbers too large for a float arrive as infinity, for the signature checks to refuse.
+
+    >>> parse_json(b'{"records": [{"age": 41}]}')
+    {'records': [{'age': 41}]}
+    """
+    from ..json_body import check_depth
+
     def no_constant(name):
         raise ValueError(f"{name} is not JSON; send null for a missing value")
 
+    check_depth(body)
     try:
         return json.loads(body, parse_constant=no_constant)
     except UnicodeDecodeError:
         raise PayloadError([{"field": "body", "problem": "not UTF-8 text; send JSON"}]) from None
-    except ValueError as error:
+    except ValueError as error:  # also an integer longer than Python's 4,300-digit limit
         raise PayloadError([{"field": "body", "problem": f"not valid JSON ({error})"}]) from None
 
 
@@ -125,10 +135,16 @@ def check_value(value, kind: str):
     if kind in ("float", "int"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None, f"expected a number, got {_shown(value)}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, f"expected a finite number, got {value}"
         if kind == "int":
             if isinstance(value, float) and not value.is_integer():
                 return None, f"expected a whole number, got {value}"
+            if not -2**63 <= value < 2**63:
+                return None, "expected a whole number that fits in 64 bits"
             return int(value), None
+        if isinstance(value, int) and abs(value) > 1e308:
+            return None, "expected a number that fits in a float"
         return float(value), None
     if kind == "bool" and not isinstance(value, bool):
         return None, f"expected true or false, got {_shown(value)}"

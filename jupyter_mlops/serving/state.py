@@ -135,8 +135,8 @@ class ServingState:
                 labels.extend((item["request_id"], j, label) for j, label in enumerate(item["labels"]))
                 continue
             row = item.get("row_index", 0)
-            if isinstance(row, bool) or not isinstance(row, int) or row < 0:
-                errors.append({"field": f"{where}.row_index", "problem": f"expected a row number >= 0, got {row!r}"})
+            if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < 2**31:
+                errors.append({"field": f"{where}.row_index", "problem": f"expected a row number from 0 to {2**31 - 1}, got {repr(row)[:40]}"})
                 continue
             labels.append((item["request_id"], row, item["label"]))
         for request_id, row, label in labels:
