@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput, StoreBusy, StoreNotWritable
 from .artifacts import ArtifactStore
-from .damage import database_error, first_line
+from .damage import database_error, first_line, is_corrupt
 from .fold import fold_spools
 from .location import resolve_home
 from .readonly import check_query, open_read_only, query_error, spool_signature, write_parquet
@@ -35,6 +35,9 @@ BUSY_TIMEOUT_ENV = "MLOPS_BUSY_TIMEOUT"
 # How long a process keeps the database open after a read, so a burst of reads (a search, then
 # its page of details) pays the open and the cold cache once. Other processes wait at most this.
 LINGER_ENV = "MLOPS_LINGER"
+# How long a file that reads as damaged is retried before StoreCorrupt: long enough for another
+# process that is creating the store to write the header, short enough to name real damage quickly.
+CREATION_GRACE = 1.0
 DEFAULT_LINGER = "0.25"
 # A process that keeps reading never keeps the file longer than this at a stretch (a program that
 # does not announce itself as waiting, such as the duckdb shell, still gets a gap).
@@ -209,6 +212,7 @@ class Store:
             self._made_way_for = set()
         timeout = float(os.environ.get(BUSY_TIMEOUT_ENV, "120"))
         deadline = time.monotonic() + timeout
+        settle = time.monotonic() + CREATION_GRACE
         delay = 0.002
         try:
             while True:
@@ -223,6 +227,11 @@ class Store:
                             "it read-only; call open_store().release() before forking, or start a new process"
                         ) from None
                     if not isinstance(e, duckdb.IOException) or "could not set lock" not in text.lower():
+                        if is_corrupt(e) and time.monotonic() < settle:
+                            # Another process may have just created the file and not yet written its
+                            # header: a fresh store looks damaged for a moment. Damage that stays is real.
+                            time.sleep(0.02)
+                            continue
                         self._raise_typed(e)
                         if isinstance(e, duckdb.IOException) and ("permission" in text.lower() or "read-only" in text.lower()):
                             raise StoreNotWritable(
