@@ -51,13 +51,13 @@ class StoreBusy(MlopsError):
 class StoreNotWritable(MlopsError):
     """The store folder cannot be created or written."""
 
-    http_status = 500
+    http_status = 503  # the service cannot work until the store is fixed: not the request's fault
 
 
 class StoreTooNew(MlopsError):
     """The store was written by a newer jupyter-mlops whose schema this version does not know."""
 
-    http_status = 500
+    http_status = 503  # the service cannot work until the store is fixed: not the request's fault
 
 
 class StoreFull(MlopsError):
@@ -69,7 +69,7 @@ class StoreFull(MlopsError):
 class StoreCorrupt(MlopsError):
     """The store's database file cannot be read (truncated or overwritten); the message names the fix."""
 
-    http_status = 500
+    http_status = 503  # the service cannot work until the store is fixed: not the request's fault
 
 
 class PipelineFailed(MlopsError):

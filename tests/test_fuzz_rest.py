@@ -223,3 +223,46 @@ def test_inputs_that_once_answered_500_are_4xx_json(lab, method, path, params, b
     answer = client.request(method, API + path, params=params, content=content)
     assert answer.status_code == status, answer.text[:300]
     assert words in answer.json()["message"] and "Traceback" not in answer.text
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+@pytest.mark.parametrize("path", ["/no-such-route", "/runs/x/y/z/w", "/%C2%B2", "/models/toy-clf/nothing-here"])
+def test_a_path_no_route_matches_answers_404_json_and_still_needs_auth(lab, method, path):
+    client, _ = lab
+    answer = client.request(method, API + path, content=b"{}" if method == "POST" else None)
+    assert answer.status_code == 404, answer.text[:300]
+    assert "no jupyter-mlops API route" in answer.json()["message"]
+    check_answer(answer)
+    anonymous = httpx.request(method, str(client.base_url) + API + path, timeout=30)
+    assert anonymous.status_code in (401, 403)
+    check_answer(anonymous)
+
+
+def test_a_damaged_store_answers_one_line_json_503_on_every_route_not_a_traceback(tmp_path):
+    """A truncated database is the server's condition, not the request's: 503 with the fix named."""
+    home = (tmp_path / "store").absolute()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLOPS_HOME", str(home))
+        mp.setenv("MLOPS_CAPTURE", "0")
+        with ml.start_run("before-the-damage"):
+            ml.log_metric("acc", 0.5)
+        assert len(ml.search_runs()) == 1  # folded into the database file
+        from jupyter_mlops.store import database
+
+        store = database._STORES.pop(home)
+        store.release()
+        store.close_writer()
+    db = home / "mlops.duckdb"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 3])
+    server = LabServer(tmp_path / "lab", home).start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"token {server.token}"}, timeout=60) as client:
+            for path in ("/health", "/runs", "/experiments", "/models", "/datasets"):
+                answer = client.get(API + path)
+                assert answer.status_code == 503, (path, answer.status_code, answer.text[:300])
+                body = answer.json()
+                assert body["error"] == "StoreCorrupt" and str(db) in body["message"], body
+                assert "jupyter-mlops restore" in body["message"] and "\n" not in body["message"]
+                assert "Traceback" not in answer.text
+    finally:
+        server.stop()

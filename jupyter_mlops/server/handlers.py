@@ -25,7 +25,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from .. import __version__
-from ..errors import InvalidInput, MlopsError, one_line
+from ..errors import InvalidInput, MlopsError, NotFound, one_line
 from ..json_body import loads
 from . import wire
 
@@ -259,9 +259,21 @@ ROUTES = [
 ]
 
 
+class UnknownRouteHandler(MlopsHandler):
+    """Any other path under the API answers 404 JSON (after authentication), not Jupyter's HTML page."""
+
+    def _unknown(self, path: str):
+        raise NotFound(f"there is no jupyter-mlops API route /{path[:200]}; the routes are listed in the "
+                       "README's 'The REST API' section")
+
+    get = post = put = patch = delete = endpoint(_unknown)
+
+
 def setup_handlers(web_app) -> None:
     base = web_app.settings["base_url"]
-    web_app.add_handlers(".*$", [(url_path_join(base, API + pattern), handler) for pattern, handler in ROUTES])
+    routes = [(url_path_join(base, API + pattern), handler) for pattern, handler in ROUTES]
+    routes.append((url_path_join(base, API + r"/(?P<path>.*)"), UnknownRouteHandler))  # last: the fallback
+    web_app.add_handlers(".*$", routes)
 
 
 # -- models (registry) ----------------------------------------------------------------------------
