@@ -216,6 +216,17 @@ def test_search_filters_sorts_and_limits(home):
         ml.search_runs(max_results=0)
 
 
+@pytest.mark.parametrize("paging", [{"max_results": 2**63}, {"offset": 2**63}, {"offset": -1}, {"offset": True},
+                                    {"max_results": 2.0}])
+def test_paging_beyond_int64_or_of_the_wrong_type_is_one_line_not_a_database_error(home, paging):
+    with ml.start_run("only"):
+        pass
+    with pytest.raises(InvalidInput, match="whole number from") as refused:
+        ml.search_runs(**paging)
+    assert "\n" not in str(refused.value)
+    assert len(ml.search_runs(offset=2**63 - 1)) == 0  # the largest offset is still a query
+
+
 def test_delete_hides_restore_brings_back(home):
     with ml.start_run("doomed") as run:
         pass

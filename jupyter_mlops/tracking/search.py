@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import InvalidInput, NotFound, closest
+from ..names import INT64_MAX, shown
 from ..store import open_store
 from .filters import compile_search
 
@@ -142,10 +143,11 @@ def list_runs(
 
 def _search(experiment, where, order_by, max_results, include_deleted, offset):
     """The page of runs (a DataFrame of attributes) and their params/metrics/tags by run id."""
-    if max_results is not None and (not isinstance(max_results, int) or max_results < 1):
-        raise InvalidInput(f"max_results must be a positive whole number or None, got {max_results!r}")
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidInput(f"offset must be a whole number >= 0, got {offset!r}")
+    if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
+                                    or not 1 <= max_results <= INT64_MAX):
+        raise InvalidInput(f"max_results must be a whole number from 1 to 2**63-1, or None; got {shown(max_results)}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= INT64_MAX:
+        raise InvalidInput(f"offset must be a whole number from 0 to 2**63-1, got {shown(offset)}")
     query, join_sql, conditions, params = _search_parts(experiment, where, order_by, include_deleted)
     order = ", ".join(p for p in (query.order_sql, "r.start_time DESC, r.run_id") if p)
     limit = ("" if max_results is None else f"LIMIT {int(max_results)}") + (f" OFFSET {offset}" if offset else "")
