@@ -151,8 +151,11 @@ def register_dataset(data, name: str, description: str | None = None, tags: dict
             raise InvalidInput(f"{source.split(':', 1)[0]} data for {name!r} has no rows; register data with at least one row")
         version = _find_fingerprint(name, profile.fingerprint)
         if version is None:
-            with store.blobs.referencing():
-                digest = store.blobs.put_file(file)[0] if snapshot else None
+            digest = store.blobs.put_file(file)[0] if snapshot else None  # a large copy: outside any lock
+            # The database first, then the blob lock, in the order gc takes them.
+            with store.connect(), store.blobs.referencing():
+                if digest is not None and not store.blobs.path(digest).exists():
+                    store.blobs.put_file(file)  # gc removed it between the copy and now
                 version = _insert_version(store, name, profile, source, digest, None if snapshot else str(file),
                                           description, tags or {}, definition)
             from ..drift.reference import store_reference_sketch  # the drift reference: one more scan

@@ -137,7 +137,8 @@ def save_reference(store, name: str, version: int, schema: dict, result) -> None
              "categories": pa.list_(pa.string()), "category_counts": pa.list_(pa.int64()), "distinct_count": pa.int64()}
     table = pa.table({c: pa.array([r.get(c) for r in rows], type=types.get(c, pa.string())) for c in columns})
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    with store.blobs.referencing(), store.connect() as con:  # gc cannot remove the sample before its row lands
+    # The database first, then the blob lock, as everywhere (gc takes them in that order too).
+    with store.connect() as con, store.blobs.referencing():  # gc cannot remove the sample before its row lands
         digest = _put_sample(store, result.sample) if result.sample is not None else None
         con.execute("BEGIN TRANSACTION")
         try:

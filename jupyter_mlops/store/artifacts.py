@@ -44,7 +44,12 @@ class ArtifactStore:
             os.close(fd)
 
     def referencing(self):
-        """Hold while storing a blob and recording a reference to it, so gc cannot slip between."""
+        """Hold while storing a blob and recording a reference to it, so gc cannot slip between.
+
+        Lock order: a caller that also needs the database takes ``store.connect()`` first, as gc
+        does; the other order lets gc (holding the database, waiting here) and a writer (holding
+        this, waiting for the database) stall each other until the busy timeout.
+        """
         return self._flock(fcntl.LOCK_SH)
 
     def collecting(self):
