@@ -383,3 +383,45 @@ def _has(css_class: str):
 def _order(url: str) -> str:
     """The order_by a runs request asked for, back-ticks (key quoting) left out."""
     return (parse_qs(urlsplit(url).query).get("order_by") or [""])[0].replace("`", "")
+
+
+def test_quarantined_records_show_as_a_warning_with_the_count_health_reports(browser, tmp_path, screenshot):
+    """Records the fold set aside (written straight to the spool, past the call-time checks) are not
+    silent: the sidebar names how many, the same number /health answers, and the command to see why."""
+    import jupyter_mlops as ml
+    from jupyter_mlops.store import database, open_store
+
+    home = (tmp_path / "store").absolute()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLOPS_HOME", str(home))
+        mp.setenv("MLOPS_CAPTURE", "0")
+        with ml.start_run("careless") as run:
+            ml.log_metric("loss", 0.5)
+            writer = open_store(home).writer
+            writer.write(["m", run.run_id, "loss", 0.4, 2**63, 1_733_000_000_000])  # step past int64
+            writer.write(["m", run.run_id, "loss", 0.3, 2, 1_733_000_000_000_000_000])  # nanoseconds
+            writer.write(["no-such-kind", run.run_id])
+        assert len(ml.search_runs()) == 1  # the fold sets the three aside and lands the rest
+        store = database._STORES.pop(home)
+        store.release()
+        store.close_writer()
+    lab = LabServer(tmp_path / "lab", home)
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        lab.start()
+        health = json.loads(lab.request("/mlops/api/v1/health"))
+        assert health["quarantined"] == 3
+        open_lab(page, lab)
+        open_sidebar(page)
+        warning = page.get_by_test_id("mlops-quarantine-warning")
+        expect(warning).to_be_visible()
+        expect(warning).to_contain_text(f"{health['quarantined']} logged records")
+        expect(warning).to_contain_text("jupyter-mlops doctor")
+        screenshot("quarantine-warning", page=page)
+    except Exception:
+        screenshot("FAILED-quarantine-warning", page=page)
+        raise
+    finally:
+        context.close()
+        lab.stop()
