@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """A fresh store folder, made the current store through MLOPS_HOME; state reset afterwards."""
-    from jupyter_mlops.store import database
     from jupyter_mlops.tracking import runs
 
     store_home = (tmp_path / "store").absolute()
@@ -30,7 +29,15 @@ def home(tmp_path, monkeypatch):
     while runs._stack:
         runs._stack[-1].end("finished")
     runs._experiment = None
-    store = database._STORES.pop(store_home, None)
+    forget_store(store_home)
+
+
+def forget_store(home: Path) -> None:
+    """Close this process's handle on the store at ``home`` (its database and its spool writer), so
+    another process (a Jupyter server, a model server) owns it from here on, or the next test starts clean."""
+    from jupyter_mlops.store import database
+
+    store = database._STORES.pop(Path(home).absolute(), None)
     if store is not None:
         store.release()
         store.close_writer()

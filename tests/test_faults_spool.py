@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 
 import jupyter_mlops as ml
 from jupyter_mlops.errors import StoreFull, StoreNotWritable
-from jupyter_mlops.store import database, fold, open_store
+from jupyter_mlops.store import fold, open_store
 from jupyter_mlops.store.set_aside import RAW_LIMIT, TORN_WRITE
 from jupyter_mlops.store.transaction import transaction
 
-from .conftest import python_code
+from .conftest import forget_store, python_code
 from .spool_faults_helpers import dead_writer_id, hostile_lines, line, metric, run_start, write_segment
 
 SMALL_CHUNK = 64 * 1024  # so a modest spool takes many chunks, and a 300 KB line spans several
@@ -326,10 +326,7 @@ def small_disk(tmp_path, monkeypatch):
             if runs._stack and runs._stack[-1] is run:
                 runs._stack.pop()
         runs._experiment = None
-        store = database._STORES.pop(home, None)
-        if store is not None:
-            store.release()
-            store.close_writer()
+        forget_store(home)
         for path in mount.rglob("*.jsonl"):
             subprocess.run(["chattr", "-a", str(path)], capture_output=True)
         subprocess.run(["umount", str(mount)], check=True)

@@ -8,11 +8,14 @@ never a DuckDB error leaking through.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import jupyter_mlops as ml
 from jupyter_mlops.errors import InvalidFilter, InvalidInput, one_line
 from jupyter_mlops.tracking.filters import MAX_DEPTH, compile_search
+
+from .conftest import forget_store
 
 FUZZ = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -21,7 +24,6 @@ FUZZ = settings(max_examples=200, deadline=None,
 @pytest.fixture(scope="module")
 def store_with_runs(tmp_path_factory):
     """A real store with a few runs: metrics (incl. NaN/inf), params, tags, a failed run, a nested run."""
-    from jupyter_mlops.store import database
     from jupyter_mlops.tracking import runs
 
     home = (tmp_path_factory.mktemp("fuzz") / "store").absolute()
@@ -47,10 +49,7 @@ def store_with_runs(tmp_path_factory):
         assert len(ml.search_runs()) == 6
         yield home
         runs._experiment = None
-        store = database._STORES.pop(home, None)
-        if store is not None:
-            store.release()
-            store.close_writer()
+        forget_store(home)
 
 
 def check(where=None, order_by=None):

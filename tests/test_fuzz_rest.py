@@ -18,12 +18,14 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import jupyter_mlops as ml
 from jupyter_mlops.server.handlers import API, ROUTES
 
 from .browser.lab import LabServer
+from .conftest import forget_store
 
 GROUP = re.compile(r"\(\?P<(\w+)>([^()]*(?:\([^()]*\))?[^()]*)\)")
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
@@ -33,6 +35,7 @@ METHODS = ("get", "post")
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A real Jupyter server over a store holding one of each thing the API lists; ``known`` names them."""
+    import nbformat
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
@@ -40,9 +43,6 @@ def lab(tmp_path_factory):
     from jupyter_mlops.pipelines.schedules import schedule
     from jupyter_mlops.pipelines.spec import PipelineSpec
 
-    import nbformat
-
-    from jupyter_mlops.store import database
 
     base = tmp_path_factory.mktemp("fuzz-rest")
     home = (base / "store").absolute()
@@ -77,9 +77,7 @@ def lab(tmp_path_factory):
                  "name": ["churn", "toy-clf", "nightly"], "version": ["1", "2", "latest"],
                  "report_id": [report.report_id], "alias": ["champion", "challenger"],
                  "pipeline_run_id": [queued.pipeline_run_id], "server_id": ["srv-none"]}
-        store = database._STORES.pop(home)  # the Jupyter server process opens the store from here on
-        store.release()
-        store.close_writer()
+        forget_store(home)  # the Jupyter server process opens the store from here on
     server = LabServer(base / "lab", home).start()
     try:
         with httpx.Client(base_url=server.url, headers={"Authorization": f"token {server.token}"}, timeout=60) as client:
@@ -247,11 +245,8 @@ def test_a_damaged_store_answers_one_line_json_503_on_every_route_not_a_tracebac
         with ml.start_run("before-the-damage"):
             ml.log_metric("acc", 0.5)
         assert len(ml.search_runs()) == 1  # folded into the database file
-        from jupyter_mlops.store import database
 
-        store = database._STORES.pop(home)
-        store.release()
-        store.close_writer()
+        forget_store(home)
     db = home / "mlops.duckdb"
     db.write_bytes(db.read_bytes()[: db.stat().st_size // 3])
     server = LabServer(tmp_path / "lab", home).start()

@@ -16,10 +16,12 @@ import json
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jupyter_mlops.serving.app import build_app
 
+from .conftest import forget_store
 from .serving_helpers import cancer, records, register_cancer
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
@@ -30,7 +32,6 @@ MAX_BODY = 256 * 1024
 def server(tmp_path_factory):
     """A running model server with a challenger (canary) on its own store; yields ``(server, admin headers)``."""
     from jupyter_mlops.serving import serve
-    from jupyter_mlops.store import database
 
     home = (tmp_path_factory.mktemp("fuzz-serving") / "store").absolute()
     with pytest.MonkeyPatch.context() as mp:
@@ -42,10 +43,7 @@ def server(tmp_path_factory):
             yield running, {"Authorization": f"Bearer {running.token_file.read_text()}"}
         finally:
             running.stop()
-            store = database._STORES.pop(home, None)
-            if store is not None:
-                store.release()
-                store.close_writer()
+            forget_store(home)
 
 
 def app_routes(app) -> list[tuple[str, str]]:

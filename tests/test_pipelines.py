@@ -23,22 +23,20 @@ from jupyter_mlops.pipelines.runs import get_pipeline_run, list_pipeline_runs, r
 from jupyter_mlops.pipelines.spec import PipelineSpec
 from jupyter_mlops.tracking.search import get_run, search_runs
 
+from .conftest import forget_store
+
 NOTEBOOKS = Path(__file__).parent / "pipeline_notebooks"
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A project folder whose store is found by the location rule (``.mlops`` in it, no MLOPS_HOME)."""
-    from jupyter_mlops.store import database
 
     folder = tmp_path / "project"
     (folder / ".mlops").mkdir(parents=True)
     monkeypatch.setenv("MLOPS_HOME", str(folder / ".mlops"))
     yield folder
-    store = database._STORES.pop((folder / ".mlops").absolute(), None)
-    if store is not None:
-        store.release()
-        store.close_writer()
+    forget_store((folder / ".mlops").absolute())
 
 
 def test_run_with_parameters_hands_the_store_to_the_kernel_and_links_child_runs(project, tmp_path):

@@ -14,6 +14,8 @@ import nbformat
 import pytest
 import tornado.httpclient
 
+from .conftest import forget_store
+
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -30,16 +32,12 @@ def _notebook(path, cells):
 
 
 def _release(home):
-    from jupyter_mlops.store import database
     from jupyter_mlops.tracking import runs
 
     while runs._stack:
         runs._stack[-1].end("finished")
     runs._experiment = None
-    store = database._STORES.pop(home, None)
-    if store is not None:
-        store.release()
-        store.close_writer()
+    forget_store(home)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import tornado.httpclient
 
-from .conftest import python_code
+from .conftest import forget_store, python_code
 from .serving_helpers import cancer, records, register_cancer
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -30,7 +30,6 @@ FAST = {"poll_interval": 0.2, "beat_interval": 0.2}  # heartbeats (and so the li
 def built(tmp_path_factory):
     """The shared store and servers: ``running`` (canary 20%) and ``stopped`` (stopped at once)."""
     from jupyter_mlops.serving import serve
-    from jupyter_mlops.store import database
 
     home = (tmp_path_factory.mktemp("serving") / "store").absolute()
     with pytest.MonkeyPatch.context() as mp:
@@ -44,10 +43,7 @@ def built(tmp_path_factory):
             yield {"home": home, "running": running, "stopped": stopped}
         finally:
             running.stop()
-            store = database._STORES.pop(home, None)
-            if store is not None:
-                store.release()
-                store.close_writer()
+            forget_store(home)
 
 
 @pytest.fixture

@@ -27,8 +27,16 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import forget_store
 from .lab import (
-    CHROMIUM, UI_TIMEOUT, VIEWPORT, LabServer, launch_chromium, open_lab, open_sidebar, run_command,
+    CHROMIUM,
+    UI_TIMEOUT,
+    VIEWPORT,
+    LabServer,
+    launch_chromium,
+    open_lab,
+    open_sidebar,
+    run_command,
     widen_left_area,
 )
 
@@ -84,7 +92,6 @@ def lab(lab_dirs):
 @pytest.fixture(scope="module")
 def store(lab):
     """The server's store, made current for this process (runs logged here show in the sidebar)."""
-    from jupyter_mlops.store import database
     from jupyter_mlops.tracking import runs
 
     with pytest.MonkeyPatch.context() as mp:
@@ -98,10 +105,7 @@ def store(lab):
             while runs._stack:
                 runs._stack[-1].end("finished")
             runs._experiment = None
-            opened = database._STORES.pop(lab.store.absolute(), None)
-            if opened is not None:
-                opened.release()
-                opened.close_writer()
+            forget_store(lab.store.absolute())
 
 
 @pytest.fixture(scope="module")

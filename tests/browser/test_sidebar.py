@@ -12,11 +12,11 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 import playwright.sync_api  # noqa: E402,F401  (a test dependency: missing means a broken set-up)
+import pytest
 from playwright.sync_api import expect  # noqa: E402
 
+from ..conftest import forget_store
 from .lab import UI_TIMEOUT, VIEWPORT, LabServer, ServerKernel, open_lab, open_sidebar, run_command  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
@@ -389,7 +389,7 @@ def test_quarantined_records_show_as_a_warning_with_the_count_health_reports(bro
     """Records the fold set aside (written straight to the spool, past the call-time checks) are not
     silent: the sidebar names how many, the same number /health answers, and the command to see why."""
     import jupyter_mlops as ml
-    from jupyter_mlops.store import database, open_store
+    from jupyter_mlops.store import open_store
 
     home = (tmp_path / "store").absolute()
     with pytest.MonkeyPatch.context() as mp:
@@ -402,9 +402,7 @@ def test_quarantined_records_show_as_a_warning_with_the_count_health_reports(bro
             writer.write(["m", run.run_id, "loss", 0.3, 2, 1_733_000_000_000_000_000])  # nanoseconds
             writer.write(["no-such-kind", run.run_id])
         assert len(ml.search_runs()) == 1  # the fold sets the three aside and lands the rest
-        store = database._STORES.pop(home)
-        store.release()
-        store.close_writer()
+        forget_store(home)
     lab = LabServer(tmp_path / "lab", home)
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
