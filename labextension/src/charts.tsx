@@ -5,20 +5,10 @@
 import React, { useEffect, useRef, useState } from 'react';
 
 import { formatTick } from './format';
+import { MAX_POINTS, PALETTE } from './ui/chart-style';
 
-/** Series colors: theme variables first, then fixed fallbacks readable on light and dark. */
-export const PALETTE = [
-  'var(--jp-brand-color1, #1976d2)',
-  'var(--jp-warn-color1, #f57c00)',
-  'var(--jp-success-color1, #388e3c)',
-  'var(--jp-error-color1, #d32f2f)',
-  '#8e24aa',
-  '#00897b',
-  '#6d4c41',
-  '#c2185b',
-  '#7cb342',
-  '#5c6bc0'
-];
+/** Series colors and the point cap come from the one chart style the Python charts share. */
+export { MAX_POINTS, PALETTE };
 
 export function seriesColor(index: number): string {
   return PALETTE[index % PALETTE.length];
@@ -74,7 +64,7 @@ function segments(points: Array<[number, number]>): Array<Array<[number, number]
 }
 
 /** At most `max` points per series (every k-th plus the last), so long histories stay cheap to draw. */
-export function thin(points: Array<[number, number]>, max = 800): Array<[number, number]> {
+export function thin(points: Array<[number, number]>, max = MAX_POINTS): Array<[number, number]> {
   if (points.length <= max) {
     return points;
   }

@@ -8,8 +8,8 @@ import { diffDatasets, getDatasetVersion } from '../client';
 import type { ColumnProfile, ColumnShift, DatasetDiff, DatasetVersion } from '../client';
 import { formatCount, formatMetric } from '../format';
 import type { ITabContext } from '../tab';
+import { BackButton, ErrorText, useLoad } from '../ui';
 import { ColumnChart, hasChart } from './column-chart';
-import { BackButton, ErrorText, useLoad } from './common';
 import { formatDelta, formatShareChange, formatStat } from './format';
 
 /** Charts drawn at most (shifted columns first). */

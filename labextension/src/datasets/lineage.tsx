@@ -6,9 +6,8 @@ import React from 'react';
 
 import { getLineage } from '../client';
 import { shortId } from '../format';
-import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
-import { ErrorText, useLoad } from './common';
+import { ErrorText, SLOW_MS, useLoad } from '../ui';
 
 /** A lineage row for a dataset: the run, its experiment and status (extra keys are ignored). */
 interface ILineageRun {

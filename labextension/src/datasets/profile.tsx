@@ -3,11 +3,11 @@ import React from 'react';
 
 import { getDatasetVersion } from '../client';
 import type { ColumnProfile, DatasetVersion } from '../client';
-import { formatCount, formatTime } from '../format';
+import { formatCount, formatShare, formatTime } from '../format';
 import type { ITabContext } from '../tab';
+import { BackButton, ErrorText, useLoad } from '../ui';
 import { ColumnChart, hasChart } from './column-chart';
-import { BackButton, ErrorText, useLoad } from './common';
-import { formatBound, formatShare, formatStat, plural, shortFingerprint } from './format';
+import { formatBound, formatStat, plural, shortFingerprint } from './format';
 import { LineageSection } from './lineage';
 import { FeatureSetBadge, SourceText } from './versions';
 

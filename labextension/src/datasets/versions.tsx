@@ -3,10 +3,9 @@ import React from 'react';
 
 import { listDatasetVersions } from '../client';
 import type { DatasetVersion } from '../client';
-import { formatCount, formatShortTime, formatTime } from '../format';
-import { SLOW_MS } from '../polling';
+import { formatCount, formatShortTime, formatTime, versionCount } from '../format';
 import type { ITabContext } from '../tab';
-import { DetailHeader, ErrorText, useLoad, versionCount } from './common';
+import { ClickableRow, DetailHeader, ErrorText, SLOW_MS, useLoad } from '../ui';
 
 export interface IVersionsProps {
   name: string;
@@ -50,18 +49,12 @@ function VersionRow(props: {
 }): React.ReactElement {
   const { version } = props;
   return (
-    <tr
+    <ClickableRow
       className={`mlops-run-row${props.selected ? ' mlops-selected' : ''}`}
       data-testid="mlops-dataset-version-row"
       data-ref={version.ref}
       data-version={version.version}
-      tabIndex={0}
-      onClick={props.onOpen}
-      onKeyDown={event => {
-        if (event.key === 'Enter' && event.target === event.currentTarget) {
-          props.onOpen();
-        }
-      }}
+      onOpen={props.onOpen}
     >
       <td className="mlops-col-check" onClick={event => event.stopPropagation()}>
         <input
@@ -87,7 +80,7 @@ function VersionRow(props: {
       <td className="mlops-param mlops-source-cell">
         <SourceText source={version.source} />
       </td>
-    </tr>
+    </ClickableRow>
   );
 }
 

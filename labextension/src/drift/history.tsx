@@ -4,11 +4,9 @@ import React from 'react';
 import { LineChart, seriesColor } from '../charts';
 import { getDriftHistory } from '../client';
 import type { DriftReportSummary } from '../client';
-import { BackButton, ErrorText, useLoad } from '../datasets/common';
-import { formatShare } from '../datasets/format';
-import { formatShortTime, formatTime, parseTime } from '../format';
-import { SLOW_MS } from '../polling';
+import { formatShare, formatShortTime, formatTime, parseTime } from '../format';
 import type { ITabContext } from '../tab';
+import { BackButton, ClickableRow, ErrorText, SLOW_MS, useLoad } from '../ui';
 import { DriftBadge, datasetLabel } from './list';
 
 /** The reports of one group: a dataset name, or (null) the reports between unregistered data. */
@@ -71,19 +69,13 @@ export function DriftHistoryView(props: {
               </thead>
               <tbody>
                 {newest.map(r => (
-                  <tr
+                  <ClickableRow
                     key={r.report_id}
                     className="mlops-run-row"
                     data-testid="mlops-drift-report-row"
                     data-report-id={r.report_id}
                     data-drifted={r.drifted ? 'true' : 'false'}
-                    tabIndex={0}
-                    onClick={() => props.onOpen(r.report_id)}
-                    onKeyDown={event => {
-                      if (event.key === 'Enter' && event.target === event.currentTarget) {
-                        props.onOpen(r.report_id);
-                      }
-                    }}
+                    onOpen={() => props.onOpen(r.report_id)}
                   >
                     <td className="mlops-nowrap" title={formatTime(r.created_at)}>
                       {formatShortTime(r.created_at, now)}
@@ -95,7 +87,7 @@ export function DriftHistoryView(props: {
                     <td>
                       <DriftBadge drifted={r.drifted} columnsDrifted={r.columns_drifted} />
                     </td>
-                  </tr>
+                  </ClickableRow>
                 ))}
               </tbody>
             </table>

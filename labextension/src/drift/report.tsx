@@ -8,10 +8,9 @@ import React from 'react';
 import { BarChart, seriesColor } from '../charts';
 import { getDriftReport } from '../client';
 import type { DriftColumn, DriftReportDetail, MetricValue } from '../client';
-import { BackButton, ErrorText, useLoad } from '../datasets/common';
-import { formatShare } from '../datasets/format';
-import { formatCount, formatMetric, formatTick, formatTime } from '../format';
+import { formatCount, formatMetric, formatShare, formatTick, formatTime } from '../format';
 import type { ITabContext } from '../tab';
+import { BackButton, ErrorText, useLoad } from '../ui';
 import { DriftBadge } from './list';
 
 /** Distribution charts drawn at most (drifted columns first). */

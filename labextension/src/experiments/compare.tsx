@@ -5,9 +5,8 @@ import { LineChart, seriesColor } from '../charts';
 import { compareRuns } from '../client';
 import type { CompareRunsResponse, MetricValue, RunDetail } from '../client';
 import { formatMetric, toNumber } from '../format';
-import { FAST_MS, usePolling } from '../polling';
 import type { ITabContext } from '../tab';
-import { BackButton, showLoadError } from './common';
+import { BackButton, ErrorText, FAST_MS, useLoad } from '../ui';
 
 /** The server compares 2 to 20 runs. */
 export const MAX_COMPARE = 20;
@@ -93,30 +92,12 @@ export interface ICompareProps {
 
 export function CompareView(props: ICompareProps): React.ReactElement {
   const { context } = props;
-  const [data, setData] = useState<CompareRunsResponse | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [onlyDiff, setOnlyDiff] = useState(false);
-
-  usePolling(
-    async isCurrent => {
-      try {
-        const answer = await compareRuns(props.runIds);
-        if (!isCurrent()) {
-          return null;
-        }
-        setData(answer);
-        setError(null);
-        return answer.runs.some(run => run.status === 'running') ? FAST_MS : null;
-      } catch (reason) {
-        if (!isCurrent()) {
-          return null;
-        }
-        showLoadError(reason, context, setError);
-        return null;
-      }
-    },
-    context.visible,
-    [props.runIds.join('\n'), context.refreshToken]
+  const { data, error } = useLoad<CompareRunsResponse>(
+    () => compareRuns(props.runIds),
+    context,
+    [props.runIds.join('\n')],
+    answer => (answer.runs.some(run => run.status === 'running') ? FAST_MS : null)
   );
 
   const runs = data?.runs ?? [];
@@ -128,14 +109,10 @@ export function CompareView(props: ICompareProps): React.ReactElement {
   return (
     <div className="mlops-compare" data-testid="mlops-compare-view">
       <div className="mlops-detail-header">
-        <BackButton onBack={props.onBack} />
+        <BackButton label="Runs" onBack={props.onBack} />
         <h3 className="mlops-detail-title">{`Comparing ${props.runIds.length} runs`}</h3>
       </div>
-      {error && (
-        <div className="mlops-error-text" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Loading runs…</div>}
       {data && (
         <>

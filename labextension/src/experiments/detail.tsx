@@ -8,9 +8,8 @@ import { getMetricHistory, getRun } from '../client';
 import type { MetricPoint, RunDetail } from '../client';
 import { formatCount, formatDuration, formatMetric, formatTime, toNumber } from '../format';
 import { notebookCandidates } from '../paths';
-import { FAST_MS, usePolling } from '../polling';
 import type { ITabContext } from '../tab';
-import { BackButton, KeyValueTable, errorText, showLoadError } from './common';
+import { BackButton, ErrorText, errorText, FAST_MS, KeyValueTable, useLoad } from '../ui';
 
 /** Charts drawn at most per run (one request each). */
 export const MAX_CHARTS = 24;
@@ -77,6 +76,25 @@ function Environment(props: { run: RunDetail }): React.ReactElement | null {
   return rows.length ? <KeyValueTable rows={rows} testid="mlops-run-environment" /> : null;
 }
 
+interface IRunAndHistories {
+  run: RunDetail;
+  /** Metric key to its points, for the first `MAX_CHARTS` keys; a key whose history failed is left out. */
+  histories: Record<string, MetricPoint[]>;
+}
+
+async function loadRunAndHistories(runId: string): Promise<IRunAndHistories> {
+  const detail = await getRun(runId);
+  const keys = Object.keys(detail.metrics).sort().slice(0, MAX_CHARTS);
+  const answers = await Promise.all(keys.map(key => getMetricHistory(detail.run_id, key).catch(() => null)));
+  const histories: Record<string, MetricPoint[]> = {};
+  answers.forEach((answer, i) => {
+    if (answer) {
+      histories[keys[i]] = answer.points;
+    }
+  });
+  return { run: detail, histories };
+}
+
 export interface IRunDetailProps {
   runId: string;
   context: ITabContext;
@@ -85,45 +103,19 @@ export interface IRunDetailProps {
 
 export function RunDetailView(props: IRunDetailProps): React.ReactElement {
   const { context } = props;
-  const [run, setRun] = useState<RunDetail | null>(null);
-  const [histories, setHistories] = useState<Record<string, MetricPoint[]>>({});
-  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
-
-  usePolling(
-    async isCurrent => {
-      try {
-        const detail = await getRun(props.runId);
-        const keys = Object.keys(detail.metrics).sort().slice(0, MAX_CHARTS);
-        const answers = await Promise.all(
-          keys.map(key => getMetricHistory(detail.run_id, key).catch(() => null))
-        );
-        if (!isCurrent()) {
-          return null;
-        }
-        const next: Record<string, MetricPoint[]> = {};
-        answers.forEach((answer, i) => {
-          if (answer) {
-            next[keys[i]] = answer.points;
-          }
-        });
-        setRun(detail);
-        setHistories(next);
-        setError(null);
-        setNow(Date.now());
-        return detail.status === 'running' ? FAST_MS : null;
-      } catch (reason) {
-        if (!isCurrent()) {
-          return null;
-        }
-        showLoadError(reason, context, setError);
-        return null;
-      }
-    },
-    context.visible,
-    [props.runId, context.refreshToken]
+  const { data, error } = useLoad<IRunAndHistories>(
+    () => loadRunAndHistories(props.runId),
+    context,
+    [props.runId],
+    answer => {
+      setNow(Date.now());
+      return answer.run.status === 'running' ? FAST_MS : null;
+    }
   );
+  const run = data?.run ?? null;
+  const histories = data?.histories ?? {};
 
   const notebook = run?.environment.notebook ?? null;
   const metricKeys = run ? Object.keys(run.metrics).sort() : [];
@@ -133,17 +125,13 @@ export function RunDetailView(props: IRunDetailProps): React.ReactElement {
   return (
     <div className="mlops-detail" data-testid="mlops-run-detail" data-run-id={props.runId}>
       <div className="mlops-detail-header">
-        <BackButton onBack={props.onBack} />
+        <BackButton label="Runs" onBack={props.onBack} />
         <h3 className="mlops-detail-title" title={run ? run.run_id : props.runId}>
           {run ? run.run_name : props.runId}
         </h3>
         {run && <span className={`mlops-status mlops-status-${run.status}`}>{run.status}</span>}
       </div>
-      {error && (
-        <div className="mlops-error-text" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorText error={error} />
       {!run && !error && <div className="mlops-loading">Loading run…</div>}
       {run && (
         <>

@@ -20,10 +20,9 @@ import type {
   ModelVersion,
   PromotionDecision
 } from '../client';
-import { ActionFeedback, DetailHeader, ErrorText, errorText, useLoad, versionCount } from '../datasets/common';
-import { formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
-import { SLOW_MS } from '../polling';
+import { formatCount, formatMetric, formatShortTime, formatTime, shortId, versionCount } from '../format';
 import type { ITabContext } from '../tab';
+import { ActionFeedback, DetailHeader, ErrorText, errorText, SLOW_MS, useLoad } from '../ui';
 import { ALIAS_PATTERN, confirmAliasMove } from './confirm';
 import { AliasChips } from './list';
 import { RunningServers } from './servers';

@@ -8,10 +8,9 @@ import React, { useState } from 'react';
 
 import { changeServerTraffic, listServers } from '../client';
 import type { ModelServer, ServingVersionStats, TrafficShift, TrafficSplit } from '../client';
-import { ActionFeedback, ErrorText, errorText, useLoad } from '../datasets/common';
-import { formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
-import { beatAge } from '../pipelines/heartbeat';
+import { beatAge, formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
 import type { ITabContext } from '../tab';
+import { ActionFeedback, ErrorText, errorText, useLoad } from '../ui';
 import { TrafficBar, TrafficControl, confirmShift, describeSplit, percent } from './traffic';
 import type { IShift } from './traffic';
 

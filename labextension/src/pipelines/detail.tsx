@@ -3,10 +3,9 @@ import React, { useState } from 'react';
 
 import { getPipelineRun } from '../client';
 import type { PipelineCell, PipelineRunDetail } from '../client';
-import { DetailHeader, ErrorText, KeyValueTable, errorText, useLoad } from '../datasets/common';
 import { formatDuration, formatTime, shortId } from '../format';
-import { FAST_MS } from '../polling';
 import type { ITabContext } from '../tab';
+import { DetailHeader, ErrorText, errorText, FAST_MS, KeyValueTable, useLoad } from '../ui';
 import { errorLine, formatParameter } from './format';
 import { openExecutedNotebook } from './open';
 import { PipelineStatus } from './schedules';

@@ -2,15 +2,7 @@
 import React from 'react';
 
 import type { SchedulerStatus } from '../client';
-import { formatSeconds, formatTime } from '../format';
-
-/** "3 s ago", from the server's own measure (so a skewed browser clock does not matter). */
-export function beatAge(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) {
-    return '';
-  }
-  return seconds < 1 ? 'just now' : `${formatSeconds(seconds).replace(/\.\d s$/, ' s')} ago`;
-}
+import { beatAge, formatTime } from '../format';
 
 export function SchedulerHeartbeat(props: { status: SchedulerStatus | null }): React.ReactElement {
   const { status } = props;

@@ -3,6 +3,7 @@ import React from 'react';
 
 import type { PipelineRunStatus, PipelineRunSummary, PipelineSchedule } from '../client';
 import { formatDuration, formatShortTime, formatTime, shortId } from '../format';
+import { ClickableRow } from '../ui';
 import { errorLine, formatParameters } from './format';
 import { PipelineStatus } from './schedules';
 
@@ -63,19 +64,13 @@ function RunRow(props: { run: PipelineRunSummary; now: number; onOpen(runId: str
   const failure = run.status === 'failed' ? errorLine(run) : '';
   const open = () => props.onOpen(run.pipeline_run_id);
   return (
-    <tr
+    <ClickableRow
       className={`mlops-run-row mlops-pipeline-run-row${run.status === 'failed' ? ' mlops-pipeline-failed' : ''}`}
       data-testid="mlops-pipeline-run-row"
       data-run-id={run.pipeline_run_id}
       data-status={run.status}
       data-schedule={run.schedule ?? ''}
-      tabIndex={0}
-      onClick={open}
-      onKeyDown={event => {
-        if (event.key === 'Enter' && event.target === event.currentTarget) {
-          open();
-        }
-      }}
+      onOpen={open}
     >
       <td className="mlops-nowrap" title={run.pipeline_run_id}>
         <span className="mlops-run-name">{run.name}</span> <span className="mlops-hint">{shortId(run.pipeline_run_id)}</span>
@@ -113,7 +108,7 @@ function RunRow(props: { run: PipelineRunSummary; now: number; onOpen(runId: str
           </span>
         )}
       </td>
-    </tr>
+    </ClickableRow>
   );
 }
 
