@@ -444,7 +444,7 @@ def test_gc_keeps_model_artifacts_of_purged_runs(home, cancer):
 
 
 def test_model_card_shows_versions_timeline_evaluations_decisions_escaped(champion_and_challenger, cancer):
-    from jupyter_mlops.registry.card import ModelCard
+    from jupyter_mlops.widgets.model_card import ModelCard
 
     rollback_reason = f"rolled back: {XSS}"
     compare_models("churn", "champion", "challenger", cancer, "malignant", {"primary": "accuracy"}, promote=True)

@@ -50,7 +50,7 @@ class DatasetDiff:
         return f"<DatasetDiff {self.summary()}>"
 
     def _repr_html_(self) -> str:
-        from ..widgets.dataset import diff_html
+        from ..render.dataset import diff_html
 
         return diff_html(self)
 

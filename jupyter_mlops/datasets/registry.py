@@ -63,7 +63,7 @@ class DatasetVersion:
         return pd.DataFrame(self.columns)
 
     def _repr_html_(self) -> str:
-        from ..widgets.dataset import profile_html
+        from ..render.dataset import profile_html
 
         return profile_html(self)
 

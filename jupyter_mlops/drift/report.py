@@ -125,7 +125,7 @@ class DriftReport:
 
     def to_html(self) -> str:
         """The report as an HTML fragment (escaped, inline SVG, no scripts)."""
-        from .html import report_html
+        from ..render.drift import report_html
 
         return report_html(self)
 
@@ -140,13 +140,13 @@ class DriftReport:
         """
         from pathlib import Path
 
-        from .html import standalone_html
+        from ..render.drift import standalone_html
 
         Path(path).write_text(standalone_html(self), encoding="utf-8")
         return str(path)
 
     def widget(self):
         """An ipywidget showing the report (its static HTML form travels with saved notebooks)."""
-        from .widget import DriftView
+        from ..widgets.drift import DriftView
 
         return DriftView(self)

@@ -185,7 +185,7 @@ def dataset(shell, line, cell):
 def drift(shell, line, cell):
     """Check drift of current data against a reference; shows per-column distributions by severity."""
     from ..drift import check_drift
-    from ..drift.widget import DriftView
+    from ..widgets.drift import DriftView
 
     args = parse_argstring(drift, line)
 

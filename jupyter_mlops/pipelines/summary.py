@@ -12,7 +12,7 @@ out.
 
 from __future__ import annotations
 
-from ..widgets._html import WRAP_STYLE, esc, fmt_value, html_table
+from ..render.html import WRAP_STYLE, esc, fmt_value, html_table
 
 
 def _state(cell) -> tuple[str, str | None]:

@@ -61,7 +61,7 @@ def run_action(args, namespace: dict):
     if action == "list":
         return api.list_models()
     if action == "show":
-        from .card import ModelCard
+        from ..widgets.model_card import ModelCard
 
         return ModelCard(targets[0])
     if action == "promote":

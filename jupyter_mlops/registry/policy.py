@@ -133,7 +133,7 @@ class PromotionDecision:
         return f"<PromotionDecision {self.name}: {self.summary}>"
 
     def _repr_html_(self) -> str:
-        from .card import decision_html
+        from ..render.model_card import decision_html
 
         return decision_html(self)
 

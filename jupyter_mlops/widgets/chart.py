@@ -16,8 +16,8 @@ import ipywidgets as widgets
 
 from ..errors import InvalidInput
 from ._base import StaticForm
-from ._html import note, wrap
-from .svg import MAX_POINTS, svg_line_chart, thin
+from ..render.html import note, wrap
+from ..render.svg import MAX_POINTS, svg_line_chart, thin
 
 MAX_SERIES = 8
 _MAX_BUFFER = 4 * MAX_POINTS  # per key; past this the buffer is thinned to half (first/last kept)

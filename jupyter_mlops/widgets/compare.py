@@ -6,8 +6,8 @@ import ipywidgets as widgets
 
 from ..errors import InvalidInput
 from ._base import StaticForm
-from ._html import DIFF_BG, MISSING, fmt_number, fmt_value, html_table, note, wrap
-from .svg import PALETTE, svg_line_chart, thin
+from ..render.html import DIFF_BG, MISSING, fmt_number, fmt_value, html_table, note, wrap
+from ..render.svg import PALETTE, svg_line_chart, thin
 
 MAX_RUNS = 20
 MAX_CHARTS = 12

@@ -6,7 +6,7 @@ import ipywidgets as widgets
 
 from ..errors import InvalidInput, MlopsError
 from ._base import StaticForm
-from ._html import SELECTED_BG, error_block, fmt_value, html_table, note, wrap
+from ..render.html import SELECTED_BG, error_block, fmt_value, html_table, note, wrap
 from .compare import CompareView
 
 MAX_COLUMNS = 40

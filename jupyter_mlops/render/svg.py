@@ -12,14 +12,16 @@ True
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
-from ._html import FG, FG_MUTED, FONT, BORDER, esc, fmt_number, shorten
+from .html import FG, FG_MUTED, FONT, BORDER, esc, fmt_number, shorten
 
-# Tableau 10: distinguishable on light and dark backgrounds.
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-           "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
-MAX_POINTS = 1000  # per series; longer series are thinned evenly (first and last point kept)
+# One palette and point cap for every chart, shared with the sidebar (labextension) through this file.
+_STYLE = json.loads((Path(__file__).with_name("chart_style.json")).read_text(encoding="utf-8"))
+PALETTE = tuple(_STYLE["palette"])
+MAX_POINTS = int(_STYLE["max_points"])  # per series; longer series are thinned evenly (first and last kept)
 
 _PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 52, 12, 24, 22
 _LEGEND_ROW = 14

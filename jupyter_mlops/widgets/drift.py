@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..widgets._base import StaticForm
-from .html import report_html
+from ._base import StaticForm
+from ..render.drift import report_html
 
 
 class DriftView(StaticForm, widgets.HTML):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ..widgets._html import BORDER, ERROR_FG, FG_MUTED, TD_STYLE, TH_STYLE, WRAP_STYLE, esc, fmt_number, note
+from .html import BORDER, ERROR_FG, FG_MUTED, TD_STYLE, TH_STYLE, WRAP_STYLE, esc, fmt_number, note
 
 REFERENCE_COLOR, CURRENT_COLOR = "#4e79a7", "#f28e2b"
 DRIFT_BG = "var(--jp-error-color3, #fde2e1)"
