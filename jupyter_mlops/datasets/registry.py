@@ -1,9 +1,11 @@
 """Registering and reading dataset versions.
 
->>> v = register_dataset(df, "churn", description="weekly extract")   # doctest: +SKIP
+>>> df = pd.DataFrame({"tenure": [1, 5, 12], "churned": [0, 1, 0]})
+>>> v = register_dataset(df, "churn", description="weekly extract")
 >>> v.ref, v.rows
-('churn@1', 7043)
->>> load_dataset("churn@latest")                                       # doctest: +SKIP
+('churn@1', 3)
+>>> load_dataset("churn@latest").shape
+(3, 2)
 """
 
 from __future__ import annotations

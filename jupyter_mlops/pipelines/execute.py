@@ -10,9 +10,9 @@ may execute concurrently in threads): ``MLOPS_HOME`` (the store), ``MLOPS_PARENT
 ``MLOPS_PIPELINE_RUN_ID`` (so runs the notebook starts are children of the pipeline's tracking
 run, whose run_id is the pipeline_run_id), ``MLOPS_EXPERIMENT`` and ``MLOPS_NOTEBOOK``.
 
->>> result = execute_spec(PipelineSpec.new("retrain.ipynb", {"alpha": 0.1}, home=".mlops"))  # doctest: +SKIP
->>> result.status, result.failed_cell
-('failed', 3)
+>>> result = execute_spec(PipelineSpec.new("missing.ipynb", {"alpha": 0.1}, home=".mlops"))
+>>> result.status, result.failed_cell, result.error_name
+('failed', None, 'NotebookNotFound')
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ piece of user text escaped), from records the registry has already read.
 ``registry.card.card_html(name)`` reads a model's records and calls :func:`model_card_html`; the
 widget is ``widgets.model_card.ModelCard``.
 
->>> timeline_svg([]).startswith("<p")
+>>> timeline_svg([]).startswith('<div class="mlops-note"')
 True
 """
 

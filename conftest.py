@@ -1,0 +1,38 @@
+"""Doctests of ``jupyter_mlops/`` run as tests: each example gets a fresh store in a temp folder.
+
+The ``>>>`` examples in docstrings are collected by ``--doctest-modules`` (pyproject ``testpaths``),
+so an example that stops working fails ``make test`` like any other test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _pytest.doctest import DoctestItem
+
+
+@pytest.fixture(autouse=True)
+def _doctest_store(request, tmp_path, monkeypatch, doctest_namespace):
+    """A fresh store (MLOPS_HOME in a temp folder, also the working folder) for every doctest,
+    with the names the examples share; the store handle and any open run are forgotten afterwards."""
+    if not isinstance(request.node, DoctestItem):
+        yield
+        return
+    import numpy as np
+    import pandas as pd
+
+    import jupyter_mlops as ml
+    from jupyter_mlops.tracking import runs
+    from tests.conftest import forget_store
+
+    store_home = (tmp_path / "store").absolute()
+    monkeypatch.setenv("MLOPS_HOME", str(store_home))
+    monkeypatch.delenv("MLOPS_EXPERIMENT", raising=False)
+    monkeypatch.delenv("MLOPS_PARENT_RUN_ID", raising=False)
+    monkeypatch.setenv("MLOPS_CAPTURE", "0")
+    monkeypatch.chdir(tmp_path)
+    doctest_namespace.update(ml=ml, pd=pd, np=np)
+    yield
+    while runs._stack:
+        runs._stack[-1].end("finished")
+    runs._experiment = None
+    forget_store(store_home)
