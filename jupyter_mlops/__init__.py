@@ -10,7 +10,10 @@ content-addressed artifact folder) that every process shares and plain SQL can q
 >>> ml.search_runs("iris", where="metrics.accuracy > 0.9")   # doctest: +SKIP
 """
 
+from ._plugins import install as _install_plugins
 from ._version import __version__
+
+_install_plugins()  # first: the store's record kinds and blob references, declared by their owners
 from .autolog import autolog  # light: scikit-learn is imported when autolog is turned on
 from .datasets import (
     build_training_set,
@@ -25,6 +28,7 @@ from .datasets import (
     register_dataset,
 )
 from .errors import AlreadyExists, InvalidInput, MlopsError, NotFound, PipelineFailed, StoreBusy
+from .tracking import environment as _environment  # noqa: F401  (registers run-context capture)
 from .tracking.log import (
     log_artifact,
     log_dict,
@@ -37,7 +41,6 @@ from .tracking.log import (
     set_tag,
     set_tags,
 )
-from .tracking import environment as _environment  # noqa: F401  (registers run-context capture)
 from .tracking.runs import active_run, end_run, set_experiment, start_run
 from .tracking.search import (
     delete_run,
@@ -47,7 +50,6 @@ from .tracking.search import (
     restore_run,
     search_runs,
 )
-
 
 _LAZY = {"check_drift": "drift", "drift_history": "drift", "get_drift_report": "drift"}
 # Model registry verbs: also loaded on first use.

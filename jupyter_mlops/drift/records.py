@@ -14,8 +14,11 @@ import json
 
 from ..errors import InvalidInput, NotFound
 from ..store import open_store
-from .report import ColumnDrift, DriftReport, MultivariateDrift
+from ..store.declared import declare_blob_reference
 from ..store.transaction import rollback
+from .report import ColumnDrift, DriftReport, MultivariateDrift
+
+declare_blob_reference("dataset_samples", "sha256")  # each registered version's row sample (multivariate check)
 
 _REPORT_COLUMNS = (
     "report_id, created_at, reference, reference_name, reference_version, current, current_name, current_version, "

@@ -22,8 +22,7 @@ import os
 import socket
 from datetime import datetime, timezone
 
-from ..store.fold import on_writer_gone, record_kind
-from ..store.maintenance import BLOB_REFERENCES
+from ..store.declared import declare_blob_reference, on_writer_gone, record_kind
 
 KIND = "prun"
 COLUMNS = (
@@ -39,8 +38,7 @@ RANK = {"queued": 0, "running": 1, "finished": 2, "failed": 2}
 RUNNER_FIELDS = ("started_at", "user_name", "host", "pid", "writer")  # a running record says who ran it
 FINAL_FIELDS = ("status", "ended_at", "failed_cell", "error_name", "error", "output_sha256", "output_size", "warnings")
 
-if ("pipeline_runs", "output_sha256") not in BLOB_REFERENCES:
-    BLOB_REFERENCES.append(("pipeline_runs", "output_sha256"))  # gc keeps executed notebooks
+declare_blob_reference("pipeline_runs", "output_sha256")  # gc keeps executed notebooks
 
 
 def write_run_record(store, pipeline_run_id: str, fields: dict) -> None:

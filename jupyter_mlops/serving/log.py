@@ -19,7 +19,7 @@ import json
 import math
 import time
 
-from ..store.fold import on_writer_gone, record_kind
+from ..store.declared import on_writer_gone, record_kind
 
 _dumps = json.JSONEncoder(allow_nan=False, separators=(",", ":"), default=str).encode
 
