@@ -8,7 +8,7 @@ import { diffDatasets, getDatasetVersion } from '../client';
 import type { ColumnProfile, ColumnShift, DatasetDiff, DatasetVersion } from '../client';
 import { formatCount, formatMetric } from '../format';
 import type { ITabContext } from '../tab';
-import { BackButton, ErrorText, useLoad } from '../ui';
+import { DetailHeader, ErrorText, useLoad } from '../ui';
 import { ColumnChart, hasChart } from './column-chart';
 import { formatDelta, formatShareChange, formatStat } from './format';
 
@@ -148,12 +148,7 @@ export function DiffView(props: IDiffProps): React.ReactElement {
 
   return (
     <div className="mlops-dataset-diff" data-testid="mlops-dataset-diff" data-before={beforeRef} data-after={afterRef}>
-      <div className="mlops-detail-header">
-        <BackButton label={props.backLabel} onBack={props.onBack} />
-        <h3 className="mlops-detail-title" title={`${beforeRef} → ${afterRef}`}>
-          {`${beforeRef} → ${afterRef}`}
-        </h3>
-      </div>
+      <DetailHeader backLabel={props.backLabel} onBack={props.onBack} title={`${beforeRef} → ${afterRef}`} />
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Comparing…</div>}
       {diff && (

@@ -5,7 +5,7 @@ import { getDatasetVersion } from '../client';
 import type { ColumnProfile, DatasetVersion } from '../client';
 import { formatCount, formatShare, formatTime } from '../format';
 import type { ITabContext } from '../tab';
-import { BackButton, ErrorText, useLoad } from '../ui';
+import { DetailHeader, ErrorText, useLoad } from '../ui';
 import { ColumnChart, hasChart } from './column-chart';
 import { formatBound, formatStat, plural, shortFingerprint } from './format';
 import { LineageSection } from './lineage';
@@ -167,11 +167,7 @@ export function ProfileView(props: IProfileProps): React.ReactElement {
 
   return (
     <div className="mlops-dataset-profile" data-testid="mlops-dataset-profile" data-ref={ref}>
-      <div className="mlops-detail-header">
-        <BackButton label={props.backLabel} onBack={props.onBack} />
-        <h3 className="mlops-detail-title" title={ref}>
-          {ref}
-        </h3>
+      <DetailHeader backLabel={props.backLabel} onBack={props.onBack} title={ref}>
         <span className="mlops-spacer" />
         {props.onDiffPrevious && (
           <button
@@ -184,7 +180,7 @@ export function ProfileView(props: IProfileProps): React.ReactElement {
             {`Diff with @${version - 1}`}
           </button>
         )}
-      </div>
+      </DetailHeader>
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Loading profile…</div>}
       {data && (

@@ -6,7 +6,7 @@ import { getDriftHistory } from '../client';
 import type { DriftReportSummary } from '../client';
 import { formatShare, formatShortTime, formatTime, parseTime } from '../format';
 import type { ITabContext } from '../tab';
-import { BackButton, ClickableRow, ErrorText, SLOW_MS, useLoad } from '../ui';
+import { ClickableRow, DetailHeader, ErrorText, SLOW_MS, useLoad } from '../ui';
 import { DriftBadge, datasetLabel } from './list';
 
 /** The reports of one group: a dataset name, or (null) the reports between unregistered data. */
@@ -30,11 +30,12 @@ export function DriftHistoryView(props: {
 
   return (
     <div className="mlops-drift-history" data-testid="mlops-drift-history" data-dataset={dataset ?? ''}>
-      <div className="mlops-detail-header">
-        <BackButton label="Drift" onBack={props.onBack} />
-        <h3 className="mlops-detail-title">{datasetLabel(dataset)}</h3>
-        {data && <span className="mlops-count">{reports.length === 1 ? '1 report' : `${reports.length} reports`}</span>}
-      </div>
+      <DetailHeader
+        backLabel="Drift"
+        onBack={props.onBack}
+        title={datasetLabel(dataset)}
+        count={data ? (reports.length === 1 ? '1 report' : `${reports.length} reports`) : undefined}
+      />
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Loading drift reports…</div>}
       {data && (

@@ -10,7 +10,7 @@ import { getDriftReport } from '../client';
 import type { DriftColumn, DriftReportDetail, MetricValue } from '../client';
 import { formatCount, formatMetric, formatShare, formatTick, formatTime } from '../format';
 import type { ITabContext } from '../tab';
-import { BackButton, ErrorText, useLoad } from '../ui';
+import { DetailHeader, ErrorText, useLoad } from '../ui';
 import { DriftBadge } from './list';
 
 /** Distribution charts drawn at most (drifted columns first). */
@@ -187,10 +187,11 @@ export function DriftReportView(props: {
   const charts = [...drifted, ...columns.filter(c => !c.drifted)].slice(0, MAX_DRIFT_CHARTS);
   return (
     <div className="mlops-drift-report" data-testid="mlops-drift-report" data-report-id={reportId}>
-      <div className="mlops-detail-header">
-        <BackButton label={props.backLabel} onBack={props.onBack} />
-        <h3 className="mlops-detail-title">{data ? `${data.reference} → ${data.current}` : 'Drift report'}</h3>
-      </div>
+      <DetailHeader
+        backLabel={props.backLabel}
+        onBack={props.onBack}
+        title={data ? `${data.reference} → ${data.current}` : 'Drift report'}
+      />
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Loading the report…</div>}
       {data && (

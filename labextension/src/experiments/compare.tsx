@@ -6,7 +6,7 @@ import { compareRuns } from '../client';
 import type { CompareRunsResponse, MetricValue, RunDetail } from '../client';
 import { formatMetric, toNumber } from '../format';
 import type { ITabContext } from '../tab';
-import { BackButton, ErrorText, FAST_MS, useLoad } from '../ui';
+import { DetailHeader, ErrorText, FAST_MS, useLoad } from '../ui';
 
 /** The server compares 2 to 20 runs. */
 export const MAX_COMPARE = 20;
@@ -108,10 +108,7 @@ export function CompareView(props: ICompareProps): React.ReactElement {
 
   return (
     <div className="mlops-compare" data-testid="mlops-compare-view">
-      <div className="mlops-detail-header">
-        <BackButton label="Runs" onBack={props.onBack} />
-        <h3 className="mlops-detail-title">{`Comparing ${props.runIds.length} runs`}</h3>
-      </div>
+      <DetailHeader backLabel="Runs" onBack={props.onBack} title={`Comparing ${props.runIds.length} runs`} />
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Loading runs…</div>}
       {data && (

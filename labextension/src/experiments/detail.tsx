@@ -9,7 +9,7 @@ import type { MetricPoint, RunDetail } from '../client';
 import { formatCount, formatDuration, formatMetric, formatTime, toNumber } from '../format';
 import { notebookCandidates } from '../paths';
 import type { ITabContext } from '../tab';
-import { BackButton, ErrorText, errorText, FAST_MS, KeyValueTable, useLoad } from '../ui';
+import { DetailHeader, ErrorText, errorText, FAST_MS, KeyValueTable, useLoad } from '../ui';
 
 /** Charts drawn at most per run (one request each). */
 export const MAX_CHARTS = 24;
@@ -124,13 +124,14 @@ export function RunDetailView(props: IRunDetailProps): React.ReactElement {
 
   return (
     <div className="mlops-detail" data-testid="mlops-run-detail" data-run-id={props.runId}>
-      <div className="mlops-detail-header">
-        <BackButton label="Runs" onBack={props.onBack} />
-        <h3 className="mlops-detail-title" title={run ? run.run_id : props.runId}>
-          {run ? run.run_name : props.runId}
-        </h3>
+      <DetailHeader
+        backLabel="Runs"
+        onBack={props.onBack}
+        title={run ? run.run_name : props.runId}
+        tooltip={run ? run.run_id : props.runId}
+      >
         {run && <span className={`mlops-status mlops-status-${run.status}`}>{run.status}</span>}
-      </div>
+      </DetailHeader>
       <ErrorText error={error} />
       {!run && !error && <div className="mlops-loading">Loading run…</div>}
       {run && (

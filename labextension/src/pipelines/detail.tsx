@@ -5,7 +5,7 @@ import { getPipelineRun } from '../client';
 import type { PipelineCell, PipelineRunDetail } from '../client';
 import { formatDuration, formatTime, shortId } from '../format';
 import type { ITabContext } from '../tab';
-import { DetailHeader, ErrorText, errorText, FAST_MS, KeyValueTable, useLoad } from '../ui';
+import { ActionFeedback, DetailHeader, ErrorText, errorText, FAST_MS, KeyValueTable, useLoad } from '../ui';
 import { errorLine, formatParameter } from './format';
 import { openExecutedNotebook } from './open';
 import { PipelineStatus } from './schedules';
@@ -139,11 +139,7 @@ export function PipelineRunView(props: {
               </span>
             )}
           </div>
-          {notice && (
-            <div className="mlops-notice" data-testid="mlops-open-notebook-notice" role="status">
-              {notice}
-            </div>
-          )}
+          <ActionFeedback error={null} notice={notice} testid="mlops-open-notebook" />
           {failure && (
             <pre className="mlops-run-error" data-testid="mlops-pipeline-run-error" data-failed-cell={run.failed_cell ?? ''}>
               {failure}
