@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import python_code
 from jupyter_mlops.errors import InvalidInput
 from jupyter_mlops.pipelines import executors
 from jupyter_mlops.pipelines.executors import Executor, get_executor, register_executor
 from jupyter_mlops.pipelines.runs import get_pipeline_run, list_pipeline_runs
 from jupyter_mlops.pipelines.spec import PipelineResult, PipelineSpec
 from jupyter_mlops.tracking.search import get_run, search_runs
+
+from .conftest import python_code
 
 NOTEBOOKS = Path(__file__).parent / "pipeline_notebooks"
 

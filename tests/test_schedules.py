@@ -17,7 +17,13 @@ from jupyter_mlops.errors import AlreadyExists, InvalidInput, NotFound
 from jupyter_mlops.pipelines.cron import check_cron, check_timezone, count_between, latest_at_or_before, next_after
 from jupyter_mlops.pipelines.scheduler import Scheduler
 from jupyter_mlops.pipelines.schedules import (
-    get_schedule, list_schedules, pause_schedule, remove_schedule, request_run, resume_schedule, schedule,
+    get_schedule,
+    list_schedules,
+    pause_schedule,
+    remove_schedule,
+    request_run,
+    resume_schedule,
+    schedule,
 )
 from jupyter_mlops.pipelines.triggers import Occurrence, TriggerKind, get_trigger, register_trigger
 

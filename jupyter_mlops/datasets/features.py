@@ -25,7 +25,6 @@ from ..store import open_store
 from .profile import quote
 from .refs import check_name, parse_ref
 
-
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 

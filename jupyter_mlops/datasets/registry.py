@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ..errors import InvalidInput, MlopsError, NotFound
 from ..store import open_store
+from ..store.transaction import rollback
 from .profile import profile_relation
 from .refs import check_name, parse_ref
-from ..store.transaction import rollback
 
 MEMORY_LIMIT = "768MB"  # DuckDB's budget while profiling, so large files do not take the machine
 
@@ -296,7 +296,7 @@ def load_dataset(ref: str):
                 f"register the new content with register_dataset({version.path!r}, {version.name!r})"
             )
     frame = con.execute(relation, [version.path]).df()
-    from .lineage import remember_frame, record_input
+    from .lineage import record_input, remember_frame
 
     remember_frame(frame, version)
     record_input(version)

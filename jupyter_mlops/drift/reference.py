@@ -20,8 +20,8 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..datasets.profile import QUANTILES, column_kind, quote
-from .sketch import MAX_CATEGORIES, CategoricalSketch, ColumnSpec, NumericSketch, fine_edges, scan
 from ..store.transaction import rollback
+from .sketch import MAX_CATEGORIES, CategoricalSketch, ColumnSpec, NumericSketch, fine_edges, scan
 
 SAMPLE_ROWS = 5000
 SKETCHED_KINDS = ("numeric", "temporal", "categorical", "boolean")

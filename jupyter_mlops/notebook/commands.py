@@ -9,6 +9,7 @@ from __future__ import annotations
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
+
 def parse_argstring(fn, line: str):
     """Parse ``line`` with ``fn``'s declared grammar, splitting it as a shell would (quotes removed)."""
     import shlex

@@ -17,8 +17,13 @@ from ..errors import InvalidInput, NotFound, PipelineFailed, closest
 from ..names import check_name
 from ..store import open_store
 from .notebooks import notebook_warnings
-from .records import COLUMNS, JSON_COLUMNS, REQUIRED, row_values
-from .records import record_queued  # noqa: F401  (the scheduler's half of a run's records)
+from .records import (
+    COLUMNS,
+    JSON_COLUMNS,
+    REQUIRED,
+    record_queued,  # noqa: F401  (the scheduler's half of a run's records)
+    row_values,
+)
 from .spec import PipelineSpec
 from .view import PipelineRun
 

@@ -16,14 +16,15 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone as tz_utc
+from datetime import datetime
+from datetime import timezone as tz_utc
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, closest
 from ..names import check_name
 from ..store import open_store
+from ..store.transaction import rollback
 from .cron import check_timezone, from_db, to_db
 from .triggers import get_trigger, trigger_kinds
-from ..store.transaction import rollback
 
 _TCP = re.compile(r"tcp://[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5}")
 CATCH_UP = ("skip", "once")

@@ -11,8 +11,8 @@
 from .aliases import AliasChange, model_history, rollback, set_alias
 from .evaluation import Evaluation, evaluate, list_evaluations
 from .flavors import Flavor, UnsafeModel, UnsafeModelWarning, flavors, get_flavor, register_flavor
-from .policy import PromotionDecision, PromotionPolicy, compare_models, list_decisions
 from .loading import ModelTampered, load_model
+from .policy import PromotionDecision, PromotionPolicy, compare_models, list_decisions
 from .register import register_model
 from .versions import (
     ModelVersion,

@@ -20,9 +20,9 @@ from datetime import datetime
 
 from ..errors import InvalidInput
 from ..store import open_store
+from ..store.transaction import rollback
 from .refs import ModelRef, check_alias, check_model_name, check_version
 from .versions import _versions_of, aliases_of, env_user, host_pid, now_utc, resolve
-from ..store.transaction import rollback
 
 ACTIONS = ("set", "promote", "rollback")
 

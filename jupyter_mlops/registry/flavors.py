@@ -206,7 +206,6 @@ def _save_sklearn(model) -> tuple[bytes, dict]:
 def _load_sklearn(data: bytes, context: dict):
     """Load a skops file trusting exactly the types it needs, each on the trust list or named by the caller."""
     import skops.io as sio
-
     from skops.io.exceptions import UntrustedTypesFoundException
 
     from .model_checks import check_structure

@@ -24,11 +24,11 @@ from datetime import datetime
 from ..errors import InvalidInput
 from ..names import digits
 from ..store import open_store
+from ..store.transaction import rollback
 from .aliases import move_alias
 from .evaluation import Evaluation, _evaluate, _frame_and_link, is_lower_better
 from .refs import ModelRef, check_alias, check_model_name, check_version
 from .versions import aliases_of, env_user, finite_or_none, now_utc, resolve
-from ..store.transaction import rollback
 
 _POLICY_FIELDS = ("primary", "min_improvement", "guards", "higher_is_better")
 

@@ -13,13 +13,13 @@ import sys
 
 from ..errors import InvalidInput, NotFound
 from ..store import open_store
+from ..store.transaction import rollback
 from .flavors import Flavor, flavor_for, flavor_for_file, flavors, get_flavor
 from .loading import _load, read_verified
 from .refs import check_model_name
 from .signature import infer_signature, signature_from_run_tags
 from .trust import check_extra_trusted
 from .versions import ModelVersion, fetch_version, finite_or_none, now_utc
-from ..store.transaction import rollback
 
 RUN_MODEL_PATH = "model"  # where autolog logs a fit's model (model/model.skops or model/model.pkl)
 

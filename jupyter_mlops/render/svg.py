@@ -16,7 +16,7 @@ import json
 import math
 from pathlib import Path
 
-from .html import FG, FG_MUTED, FONT, BORDER, esc, fmt_number, shorten
+from .html import BORDER, FG, FG_MUTED, FONT, esc, fmt_number, shorten
 
 # One palette and point cap for every chart, shared with the sidebar (labextension) through this file.
 _STYLE = json.loads((Path(__file__).with_name("chart_style.json")).read_text(encoding="utf-8"))

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import InvalidInput
+from ..names import INT64_MAX, check_artifact_path, check_name
 from ..store import open_store
 from ..store.database import _close_all
-from ..names import INT64_MAX, check_artifact_path, check_name
 from .validation import check_key, metric_value, step_value, text_value, timestamp_value
 
 DEFAULT_EXPERIMENT = "Default"

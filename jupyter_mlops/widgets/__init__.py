@@ -14,9 +14,9 @@ User text is always HTML-escaped; the snapshots contain no scripts.
 >>> RunsTable.from_search("iris", order_by="metrics.acc DESC")        # doctest: +SKIP
 """
 
+from ..render.svg import svg_line_chart
 from .chart import LiveMetricChart
 from .compare import CompareView
-from ..render.svg import svg_line_chart
 from .table import RunsTable
 
 __all__ = ["RunsTable", "LiveMetricChart", "CompareView", "svg_line_chart"]

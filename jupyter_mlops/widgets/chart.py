@@ -15,9 +15,9 @@ import warnings
 import ipywidgets as widgets
 
 from ..errors import InvalidInput
-from ._base import StaticForm
 from ..render.html import note, wrap
 from ..render.svg import MAX_POINTS, svg_line_chart, thin
+from ._base import StaticForm
 
 MAX_SERIES = 8
 _MAX_BUFFER = 4 * MAX_POINTS  # per key; past this the buffer is thinned to half (first/last kept)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..errors import InvalidInput
-from ._base import StaticForm
 from ..render.html import DIFF_BG, MISSING, fmt_number, fmt_value, html_table, note, wrap
 from ..render.svg import PALETTE, svg_line_chart, thin
+from ._base import StaticForm
 
 MAX_RUNS = 20
 MAX_CHARTS = 12

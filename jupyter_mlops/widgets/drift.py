@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ._base import StaticForm
 from ..render.drift import report_html
+from ._base import StaticForm
 
 
 class DriftView(StaticForm, widgets.HTML):

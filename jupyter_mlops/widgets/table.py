@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..errors import InvalidInput, MlopsError
-from ._base import StaticForm
 from ..render.html import SELECTED_BG, error_block, fmt_value, html_table, note, wrap
+from ._base import StaticForm
 from .compare import CompareView
 
 MAX_COLUMNS = 40

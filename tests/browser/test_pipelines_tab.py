@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import playwright.sync_api  # noqa: F401  (a test dependency: missing means a broken set-up)
+import pytest
 from playwright.sync_api import expect
 
 from .lab import open_sidebar, run_command
