@@ -53,6 +53,23 @@ def python_code(code: str, home: Path, *, wait: bool = True, env: dict | None = 
 
 
 @pytest.fixture
+def started(home):
+    """The serving tests' ``start(**kwargs)``: serves through ``serve()``; every server stops when the test ends."""
+    from jupyter_mlops.serving import serve
+
+    servers = []
+
+    def start(model="cancer@champion", **kwargs):
+        server = serve(model, **kwargs)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def jp_server_config(home):
     """A real in-process Jupyter server (pytest-jupyter's jp_serverapp) with our extension enabled."""
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}}

@@ -107,7 +107,7 @@ def test_lineage_both_ways_explicit_and_automatic(home, frame):
     ml.register_dataset(frame, "churn")
     with ml.start_run("reader") as reader:
         ml.load_dataset("churn@1")
-    with ml.start_run("producer") as producer:
+    with ml.start_run("producer"):
         ml.register_dataset(frame.head(100), "sample")
         ml.log_input("churn@1")
     down = ml.lineage("churn@1").downstream

@@ -21,7 +21,7 @@ from jupyter_mlops.serving.notebook import ServersView
 from jupyter_mlops.serving.traffic import AutoShift
 
 from .conftest import python_code
-from .serving_helpers import cancer, records, register_cancer, started, wait_for  # noqa: F401
+from .serving_helpers import cancer, records, register_cancer, wait_for  # noqa: F401
 
 
 def test_bearer_token_guards_everything_but_health_and_ready(started):

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from ..errors import InvalidInput
 from ..store import open_store
-from ..store.transaction import rollback
+from ..store.transaction import rollback as rollback_transaction
 from .refs import ModelRef, check_alias, check_model_name, check_version
 from .versions import _versions_of, aliases_of, env_user, host_pid, now_utc, resolve
 
@@ -110,7 +110,7 @@ def _in_transaction(con, fn):
         con.execute("COMMIT")
         return result
     except BaseException as error:
-        rollback(con, error)
+        rollback_transaction(con, error)
         raise
 
 
