@@ -77,8 +77,11 @@ def jp_server_config(home):
 
 @pytest.fixture
 def api(jp_fetch):
-    """``await api("/runs", expect=200)``: call the REST API through the server, check the status, return JSON."""
+    """``await api("/runs", expect=200)``: call the REST API through the server, check the status and the
+    body against the operation's schema in openapi.json, return JSON."""
     import tornado.httpclient
+
+    from .wire_schema import check_schema
 
     async def call(path, method="GET", params=None, body=None, expect=200, **kwargs):
         try:
@@ -87,7 +90,9 @@ def api(jp_fetch):
         except tornado.httpclient.HTTPClientError as error:
             response = error.response
         assert response.code == expect, response.body
-        return json.loads(response.body)
+        answer = json.loads(response.body)
+        check_schema(method, path, response.code, answer)  # the body matches its operation's schema
+        return answer
 
     return call
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jupyter_mlops as ml
-from jupyter_mlops.server.handlers import API, ROUTES
+from jupyter_mlops.server.routes import API, ROUTES
 
 from .browser.lab import LabServer
 from .conftest import forget_store

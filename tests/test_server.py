@@ -10,7 +10,7 @@ import pytest
 import tornado.httpclient
 
 import jupyter_mlops as ml
-from jupyter_mlops.server.handlers import API, ROUTES
+from jupyter_mlops.server.routes import API, ROUTES
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 

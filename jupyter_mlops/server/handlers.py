@@ -1,85 +1,16 @@
-"""REST handlers: each parses its input, makes one core call in a worker thread, and answers JSON.
+"""REST handlers of the Experiments, Datasets, Drift and Models tabs; each area's routes are a list
+here (``RUNS``, ``DATASETS``, ``DRIFT``, ``MODELS``) that ``routes.ROUTES`` collects.
 
-Errors are translated in one place per kind: core errors in ``endpoint`` (their ``http_status``:
-400, 404, 409, 413, 507... and a JSON body ``{"message": "...", "error": "..."}``), anything else
-there too as a JSON 500 that names no internals (the server log has the traceback), and tornado's
-own refusals (403 unauthenticated, 405 wrong method) in ``MlopsHandler.write_error``. Input never
-causes a 500: numbers in paths, queries and bodies are ASCII digits within bounds
-(``names.ascii_int``), and bodies are decoded once, in ``MlopsHandler.body``, with a size and a
-nesting-depth limit (``json_body.loads``).
-
-Every handler requires Jupyter's authentication (``@tornado.web.authenticated``, plus
-authorization on the ``mlops`` resource); POSTs are XSRF-checked by jupyter_server for
-cookie-authenticated browsers.
+Each handler parses its input, makes one core call in a worker thread (``base.endpoint``) and
+answers the JSON its operation in ``operations.py`` names.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import json
-
-import tornado.web
-from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
-
 from .. import __version__
-from ..errors import InvalidInput, MlopsError, NotFound, one_line
-from ..json_body import loads
+from ..errors import InvalidInput
 from . import wire
-
-API = "/mlops/api/v1"
-MAX_BODY_BYTES = 1024 * 1024  # the sidebar sends a few hundred bytes; a pipeline's parameters a few KB
-MAX_BODY_DEPTH = 32
-
-
-def endpoint(method):
-    """Run the handler body in a thread; answer its result as JSON, or a core error as 4xx JSON."""
-
-    @functools.wraps(method)
-    async def handle(self, *args, **kwargs):
-        try:
-            call = functools.partial(method, self, *args, **kwargs)
-            result = await asyncio.get_running_loop().run_in_executor(None, call)
-            answer = json.dumps(result, allow_nan=False)
-        except MlopsError as error:
-            self.set_status(error.http_status)
-            self.finish(json.dumps({"message": one_line(error), "error": type(error).__name__}))
-            return
-        except Exception:  # noqa: BLE001 - a fault of ours: logged in full, answered without internals
-            self.log.exception("jupyter-mlops: %s %s failed", self.request.method, self.request.path)
-            self.set_status(500)
-            self.finish(json.dumps({"message": f"the jupyter-mlops extension failed on {self.request.method} "
-                                               f"{self.request.path[:200]}; the Jupyter server log has the details, "
-                                               "please report it", "error": "InternalError"}))
-            return
-        self.finish(answer)
-
-    return tornado.web.authenticated(authorized(handle))
-
-
-class MlopsHandler(APIHandler):
-    auth_resource = "mlops"
-
-    def query(self) -> dict:
-        return {name: self.get_query_argument(name) for name in self.request.query_arguments}
-
-    def body(self) -> dict:
-        """The JSON object of the request body ({} when empty); InvalidInput (400/413) for anything else."""
-        if not self.request.body:
-            return {}
-        value = loads(self.request.body, max_bytes=MAX_BODY_BYTES, max_depth=MAX_BODY_DEPTH)
-        if not isinstance(value, dict):
-            raise InvalidInput(f"the request body must be a JSON object such as {{}}, got {type(value).__name__}")
-        return value
-
-    def write_error(self, status_code: int, **kwargs) -> None:
-        """Tornado's own refusals (403, 404, 405...) as ``{"message", "error"}``, never with a traceback."""
-        error = (kwargs.get("exc_info") or (None, None, None))[1]
-        message = getattr(error, "log_message", None) or self._reason
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": one_line(message or f"HTTP {status_code}"), "error": f"HTTP {status_code}"}))
+from .base import API, MlopsHandler, endpoint  # noqa: F401  (API: the prefix, kept importable from here)
 
 
 class HealthHandler(MlopsHandler):
@@ -159,7 +90,8 @@ class CompareHandler(MlopsHandler):
         histories = metric_histories([d["run_id"] for d in details])
         curves: dict = {}
         for row in histories.itertuples(index=False):
-            curves.setdefault(row.run_id, {}).setdefault(row.key, []).append([int(row.step), wire.number(float(row.value))])
+            point = [int(row.step), wire.number(float(row.value))]
+            curves.setdefault(row.run_id, {}).setdefault(row.key, []).append(point)
         return {"runs": details, "curves": curves}
 
 
@@ -240,7 +172,7 @@ class DriftReportHandler(MlopsHandler):
         return wire.drift_report(get_drift_report(report_id))
 
 
-ROUTES = [
+RUNS = [
     (r"/health", HealthHandler),
     (r"/experiments", ExperimentsHandler),
     (r"/runs", RunsHandler),
@@ -248,32 +180,19 @@ ROUTES = [
     (r"/runs/(?P<run_id>[^/]+)/(?P<action>delete|restore)", RunActionHandler),
     (r"/runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricHistoryHandler),
     (r"/compare", CompareHandler),
+]
+DATASETS = [
     (r"/datasets", DatasetsHandler),
     (r"/datasets/diff", DatasetDiffHandler),
     (r"/datasets/(?P<name>[^/]+)/versions", DatasetVersionsHandler),
     (r"/datasets/(?P<name>[^/]+)/versions/(?P<version>[^/]+)", DatasetVersionHandler),
     (r"/lineage", LineageHandler),
+]
+DRIFT = [
     (r"/drift/datasets", DriftDatasetsHandler),
     (r"/drift/history", DriftHistoryHandler),
     (r"/drift/reports/(?P<report_id>[^/]+)", DriftReportHandler),
 ]
-
-
-class UnknownRouteHandler(MlopsHandler):
-    """Any other path under the API answers 404 JSON (after authentication), not Jupyter's HTML page."""
-
-    def _unknown(self, path: str):
-        raise NotFound(f"there is no jupyter-mlops API route /{path[:200]}; the routes are listed in the "
-                       "README's 'The REST API' section")
-
-    get = post = put = patch = delete = endpoint(_unknown)
-
-
-def setup_handlers(web_app) -> None:
-    base = web_app.settings["base_url"]
-    routes = [(url_path_join(base, API + pattern), handler) for pattern, handler in ROUTES]
-    routes.append((url_path_join(base, API + r"/(?P<path>.*)"), UnknownRouteHandler))  # last: the fallback
-    web_app.add_handlers(".*$", routes)
 
 
 # -- models (registry) ----------------------------------------------------------------------------
@@ -309,7 +228,8 @@ class ModelVersionsHandler(MlopsHandler):
         from ..registry import model_versions
 
         deleted = wire.boolean(self.query(), "include_deleted")
-        return {"name": name, "versions": [wire.model_version(v) for v in model_versions(name, include_deleted=deleted)]}
+        versions = model_versions(name, include_deleted=deleted)
+        return {"name": name, "versions": [wire.model_version(v) for v in versions]}
 
 
 class ModelHistoryHandler(MlopsHandler):
@@ -343,7 +263,9 @@ class ModelAliasHandler(MlopsHandler):
 
         body = self.body()
         if "version" not in body:
-            raise InvalidInput("the body needs the 'version' to point the alias at, e.g. {\"version\": 3, \"reason\": \"...\"}")
+            raise InvalidInput(
+                "the body needs the 'version' to point the alias at, e.g. {\"version\": 3, \"reason\": \"...\"}"
+            )
         version = wire.body_number(body, "version", "a model version number, e.g. {\"version\": 3}")
         action = wire.text(body, "action") or "promote"
         change = set_alias(name, alias, version, reason=_reason(body), user=_who(self), action=action)
@@ -359,17 +281,12 @@ class ModelRollbackHandler(MlopsHandler):
         return {**_aliases_and_history(name), "change": wire.alias_change(change)}
 
 
-ROUTES.extend([
+MODELS = [
     (r"/models", ModelsHandler),
     (r"/models/(?P<name>[^/]+)/versions", ModelVersionsHandler),
     (r"/models/(?P<name>[^/]+)/history", ModelHistoryHandler),
     (r"/models/(?P<name>[^/]+)/evaluations", ModelEvaluationsHandler),
     (r"/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)", ModelAliasHandler),
     (r"/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)/rollback", ModelRollbackHandler),
-])
+]
 
-
-from . import (
-    pipelines_handlers,  # noqa: E402,F401  (the Pipelines tab: adds its routes to ROUTES)
-    serving_handlers,  # noqa: E402,F401  (the Models tab's running servers: adds its routes)
-)

@@ -1,17 +1,15 @@
 """REST handlers of the sidebar's Pipelines tab: the scheduler's heartbeat, schedules (with pause,
 resume and run now) and pipeline runs (with their executed notebooks).
 
-Same contract as ``handlers.py``, whose ``endpoint`` decorator they use: authenticated, one core
-call in a worker thread, core errors as 4xx JSON. ``handlers.py`` imports this module at its end
-and the routes below join ``handlers.ROUTES``, so the server registers, and the OpenAPI test
-checks, one list whichever module is imported first.
+Same contract as every handler (``base.endpoint``): authenticated, one core call in a worker
+thread, core errors as 4xx JSON. ``routes.ROUTES`` collects the routes below.
 """
 
 from __future__ import annotations
 
 from ..errors import InvalidInput, NotFound
-from . import handlers, wire, wire_pipelines
-from .handlers import MlopsHandler, endpoint
+from . import wire, wire_pipelines
+from .base import MlopsHandler, endpoint
 
 
 def _pending_requests() -> dict:
@@ -151,4 +149,3 @@ ROUTES = [
     (r"/pipelines/runs/(?P<pipeline_run_id>[^/]+)", PipelineRunHandler),
     (r"/pipelines/runs/(?P<pipeline_run_id>[^/]+)/notebook", PipelineNotebookHandler),
 ]
-handlers.ROUTES.extend(route for route in ROUTES if route not in handlers.ROUTES)
