@@ -12,8 +12,6 @@ content-addressed artifact folder) that every process shares and plain SQL can q
 
 from ._plugins import install as _install_plugins
 from ._version import __version__
-
-_install_plugins()  # first: the store's record kinds and blob references, declared by their owners
 from .autolog import autolog  # light: scikit-learn is imported when autolog is turned on
 from .datasets import (
     build_training_set,
@@ -50,6 +48,10 @@ from .tracking.search import (
     restore_run,
     search_runs,
 )
+
+# Before any fold, gc or doctor (Python runs this file before any submodule is used): where the
+# store's record kinds and blob references are declared by the packages that own them.
+_install_plugins()
 
 _LAZY = {"check_drift": "drift", "drift_history": "drift", "get_drift_report": "drift"}
 # Model registry verbs: also loaded on first use.
