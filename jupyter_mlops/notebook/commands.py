@@ -287,10 +287,10 @@ def schedule(shell, line, cell):
 @argument("subcommand", nargs="?", help="Subcommand to explain.")
 def help_(shell, line, cell):
     """Show help for one subcommand, or list them all."""
-    from .magics import overview, usage_of
+    from .usage import overview, usage_of
 
     name = parse_argstring(help_, line).subcommand
-    print(usage_of(name) if name else overview())
+    print(usage_of(name, COMMANDS) if name else overview(COMMANDS))
 
 
 @command

@@ -17,6 +17,11 @@ def card_html(name: str) -> str:
     from .policy import list_decisions
     from .versions import list_models, model_versions
 
-    return model_card_html(name, versions=model_versions(name, include_deleted=True), changes=alias_changes(name),
-                           evaluations=list_evaluations(name), decisions=list_decisions(name),
-                           summary=list_models().set_index("name").loc[name])
+    return model_card_html(
+        name,
+        versions=model_versions(name, include_deleted=True),
+        changes=alias_changes(name),
+        evaluations=list_evaluations(name),
+        decisions=list_decisions(name),
+        summary=list_models().set_index("name").loc[name],
+    )

@@ -32,8 +32,10 @@ ERROR_FG = "var(--jp-error-color1, #c62828)"
 
 WRAP_STYLE = f"font-family:{FONT};font-size:12px;color:{FG};"
 TABLE_STYLE = "border-collapse:collapse;margin:4px 0;"
-TH_STYLE = (f"text-align:left;padding:3px 8px;border-bottom:1px solid {BORDER};background:{HEAD_BG};"
-            "font-weight:600;white-space:nowrap;position:sticky;top:0;")
+TH_STYLE = (
+    f"text-align:left;padding:3px 8px;border-bottom:1px solid {BORDER};background:{HEAD_BG};"
+    "font-weight:600;white-space:nowrap;position:sticky;top:0;"
+)
 TD_STYLE = f"padding:2px 8px;border-bottom:1px solid {BORDER};white-space:nowrap;"
 CELL_CHARS = 60  # longer cell text is cut, with the full text in the cell's title (tooltip)
 NOTE_STYLE = f"color:{FG_MUTED};margin:2px 0;"
@@ -113,8 +115,14 @@ def fmt_value(value) -> str:
     return str(value)
 
 
-def html_table(headers: list[str], rows: list[list[str]], *, row_classes: list[str] | None = None,
-               row_styles: list[str] | None = None, css_class: str = "mlops-table") -> str:
+def html_table(
+    headers: list[str],
+    rows: list[list[str]],
+    *,
+    row_classes: list[str] | None = None,
+    row_styles: list[str] | None = None,
+    css_class: str = "mlops-table",
+) -> str:
     """Render a table; ``headers`` and ``rows`` are plain text (escaped here), never HTML.
 
     Cell text longer than ``CELL_CHARS`` is cut; its ``title`` then holds the full text.
@@ -130,8 +138,10 @@ def html_table(headers: list[str], rows: list[list[str]], *, row_classes: list[s
         cells = "".join(_cell(c) for c in row)
         attrs = (f' class="{esc(cls)}"' if cls else "") + (f' style="{style}"' if style else "")
         body.append(f"<tr{attrs}>{cells}</tr>")
-    return (f'<table class="{css_class}" style="{TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+    return (
+        f'<table class="{css_class}" style="{TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _cell(text: str) -> str:

@@ -62,8 +62,15 @@ def _span(lo: float, hi: float) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def svg_line_chart(series: dict, title: str, width: int = 480, height: int = 260, *,
-                   max_points: int = MAX_POINTS, colors: dict | None = None) -> str:
+def svg_line_chart(
+    series: dict,
+    title: str,
+    width: int = 480,
+    height: int = 260,
+    *,
+    max_points: int = MAX_POINTS,
+    colors: dict | None = None,
+) -> str:
     """Draw ``{name: [(step, value), ...]}`` as an SVG line chart with axes, min/max labels and a legend.
 
     ``width`` x ``height`` is the plot with its axes; the legend (one row per series) is added
@@ -96,8 +103,10 @@ def svg_line_chart(series: dict, title: str, width: int = 480, height: int = 260
     ]
     all_points = [p for pts in cleaned.values() for p in pts]
     if not all_points:
-        out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2:.1f}" text-anchor="middle" '
-                   f'style="fill:{FG_MUTED};" fill="#666">no data</text>')
+        out.append(
+            f'<text x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2:.1f}" text-anchor="middle" '
+            f'style="fill:{FG_MUTED};" fill="#666">no data</text>'
+        )
     else:
         xmin, xmax = _span(min(p[0] for p in all_points), max(p[0] for p in all_points))
         vmin, vmax = min(p[1] for p in all_points), max(p[1] for p in all_points)
@@ -120,16 +129,20 @@ def svg_line_chart(series: dict, title: str, width: int = 480, height: int = 260
             f'<text x="{(x0 + x1) / 2:.1f}" y="{y1 + 14}" text-anchor="middle" {label}>step</text>',
         ]
         if vmin != vmax:
-            out.append(f'<text class="mlops-ymin" x="{x0 - 4}" y="{sy(vmin) + 4:.1f}" text-anchor="end" '
-                       f'{label}>{esc(fmt_number(vmin))}</text>')
+            out.append(
+                f'<text class="mlops-ymin" x="{x0 - 4}" y="{sy(vmin) + 4:.1f}" text-anchor="end" '
+                f"{label}>{esc(fmt_number(vmin))}</text>"
+            )
         for i, name in enumerate(names):
             points = cleaned[name]
             if not points:
                 continue
             color = (colors or {}).get(name) or PALETTE[i % len(PALETTE)]
             coords = " ".join(f"{sx(s):.1f},{sy(v):.1f}" for s, v in points)
-            out.append(f'<polyline class="mlops-series" data-series="{esc(name)}" fill="none" stroke="{color}" '
-                       f'stroke-width="1.6" stroke-linejoin="round" points="{coords}"/>')
+            out.append(
+                f'<polyline class="mlops-series" data-series="{esc(name)}" fill="none" stroke="{color}" '
+                f'stroke-width="1.6" stroke-linejoin="round" points="{coords}"/>'
+            )
             if len(points) == 1:
                 s, v = points[0]
                 out.append(f'<circle cx="{sx(s):.1f}" cy="{sy(v):.1f}" r="3" fill="{color}"/>')
@@ -138,8 +151,10 @@ def svg_line_chart(series: dict, title: str, width: int = 480, height: int = 260
         y = height + i * _LEGEND_ROW + 4
         color = (colors or {}).get(name) or PALETTE[i % len(PALETTE)]
         empty = "" if cleaned[name] else " (no finite values)"
-        out.append(f'<rect x="{x0}" y="{y}" width="10" height="10" fill="{color}"/>'
-                   f'<text class="mlops-legend" x="{x0 + 14}" y="{y + 9}" style="fill:{FG};" fill="#222">'
-                   f"<title>{esc(name)}</title>{esc(shorten(name, 60) + empty)}</text>")
+        out.append(
+            f'<rect x="{x0}" y="{y}" width="10" height="10" fill="{color}"/>'
+            f'<text class="mlops-legend" x="{x0 + 14}" y="{y + 9}" style="fill:{FG};" fill="#222">'
+            f"<title>{esc(name)}</title>{esc(shorten(name, 60) + empty)}</text>"
+        )
     out.append("</svg>")
     return "".join(out)

@@ -38,8 +38,16 @@ class LiveMetricChart(StaticForm, widgets.HTML):
     ...         ml.log_metric("loss", 1 / (step + 1))
     """
 
-    def __init__(self, run, keys=None, min_interval: float = 0.5, *, width: int = 560, height: int = 260,
-                 max_series: int = MAX_SERIES):
+    def __init__(
+        self,
+        run,
+        keys=None,
+        min_interval: float = 0.5,
+        *,
+        width: int = 560,
+        height: int = 260,
+        max_series: int = MAX_SERIES,
+    ):
         if isinstance(keys, str):
             keys = [keys]
         if keys is not None and not all(isinstance(k, str) for k in keys):
@@ -97,8 +105,9 @@ class LiveMetricChart(StaticForm, widgets.HTML):
 
     def _fail(self, exc: Exception) -> None:
         if self.error is None:
-            warnings.warn(f"live metric chart could not redraw: {type(exc).__name__}: {exc}",
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"live metric chart could not redraw: {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3
+            )
         self.error = f"{type(exc).__name__}: {exc}"
 
     # -- drawing -----------------------------------------------------------------------------
