@@ -63,17 +63,26 @@ function segments(points: Array<[number, number]>): Array<Array<[number, number]
   return out;
 }
 
-/** At most `max` points per series (every k-th plus the last), so long histories stay cheap to draw. */
-export function thin(points: Array<[number, number]>, max = MAX_POINTS): Array<[number, number]> {
-  if (points.length <= max) {
+/** Round to the nearest integer, halves to even: Python's `round`, so both sides pick the same points. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const rest = x - floor;
+  if (rest !== 0.5) {
+    return Math.round(x);
+  }
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * At most `max` evenly spaced points per series, the first and the last kept, so long histories
+ * stay cheap to draw; the same points as `thin` in `jupyter_mlops/render/svg.py`.
+ */
+export function thin<P>(points: P[], max = MAX_POINTS): P[] {
+  if (points.length <= max || max < 2) {
     return points;
   }
-  const step = Math.ceil(points.length / max);
-  const out = points.filter((_, i) => i % step === 0);
-  if (out[out.length - 1] !== points[points.length - 1]) {
-    out.push(points[points.length - 1]);
-  }
-  return out;
+  const stride = (points.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => points[roundHalfEven(i * stride)]);
 }
 
 function extent(values: number[]): [number, number] {
