@@ -4,7 +4,7 @@ Everything here writes to the process's spool and returns without touching the d
 ``log_metric`` costs microseconds however many processes share the store.
 
 >>> import jupyter_mlops as ml
->>> with ml.start_run(name="baseline") as run:      # doctest: +SKIP
+>>> with ml.start_run(name="baseline") as run:
 ...     ml.log_param("C", 1.0)
 ...     for step, loss in enumerate([0.9, 0.5, 0.3]):
 ...         ml.log_metric("loss", loss, step=step)
@@ -68,7 +68,7 @@ class Experiment:
 class ActiveRun:
     """A run this process is logging into. Use it as a context manager, or call ``end()``.
 
-    >>> with start_run() as run:          # doctest: +SKIP
+    >>> with start_run() as run:
     ...     run.log_metric("acc", 0.91)
     """
 
@@ -121,7 +121,10 @@ class ActiveRun:
     def add_listener(self, listener) -> None:
         """Call ``listener(run, key, value, step)`` after each metric is logged (e.g. a live chart).
 
-        >>> run.add_listener(lambda run, key, value, step: print(key, value))   # doctest: +SKIP
+        >>> with start_run() as run:
+        ...     run.add_listener(lambda run, key, value, step: print(key, value))
+        ...     run.log_metric("acc", 0.91)
+        acc 0.91
         """
         self._listeners.append(listener)
 
@@ -291,7 +294,7 @@ def _experiment_name(name) -> str:
 def set_experiment(name: str) -> Experiment:
     """Make ``name`` the experiment new runs go into (created if needed).
 
-    >>> set_experiment("churn")     # doctest: +SKIP
+    >>> set_experiment("churn")
     Experiment(name='churn')
     """
     global _experiment
@@ -319,8 +322,10 @@ def start_run(
     A run started while another is active becomes its child (a nested run). When the ``with``
     block raises, the run ends as ``failed`` with the exception recorded; otherwise ``finished``.
 
-    >>> with start_run("baseline", experiment="churn") as run:   # doctest: +SKIP
-    ...     log_metric("acc", 0.91)
+    >>> with start_run("baseline", experiment="churn") as run:
+    ...     run.log_metric("acc", 0.91)
+    >>> run.status
+    'finished'
     """
     name = check_name("run", name or run_name or _random_name())
     store = open_store()
@@ -341,7 +346,7 @@ def _record_new_run(store, experiment: str, name: str, parent_run_id: str | None
                     run_id: str | None = None) -> ActiveRun:
     # run_id: a pipeline's tracking run reuses its pipeline_run_id (pipelines/execute.py)
     run = ActiveRun(store, run_id or uuid.uuid4().hex, experiment, name, parent_run_id)
-    run._write(["run", run.run_id, experiment, name, parent_run_id, now_ms(), _USER, _HOST,
+    run._write(["run", run.run_id, experiment, name, parent_run_id, now_ms(), USER, HOST,
                 os.getpid(), store.writer.writer_id])
     return run
 
@@ -352,7 +357,8 @@ def child_run(parent: ActiveRun, name: str) -> ActiveRun:
     For many children logged at once (e.g. every candidate of a hyper-parameter search): the
     parent carries the environment; each child costs only a few spool writes. End it with ``end()``.
 
-    >>> child = child_run(parent, "candidate-3"); child.log_metric("score", 0.8); child.end()  # doctest: +SKIP
+    >>> with start_run("search") as parent:
+    ...     child = child_run(parent, "candidate-3"); child.log_metric("score", 0.8); child.end()
     """
     return _record_new_run(parent.store, parent.experiment, check_name("run", name), parent.run_id)
 

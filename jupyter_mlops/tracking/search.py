@@ -3,7 +3,12 @@
 Every read folds pending spool records first, so a value logged by any process is visible to
 the next read anywhere.
 
->>> search_runs(where="metrics.acc > 0.9 AND params.model = 'rf'", order_by="metrics.acc DESC")  # doctest: +SKIP
+>>> import jupyter_mlops as ml
+>>> for model, acc in [("rf", 0.93), ("rf", 0.88), ("lr", 0.95)]:
+...     with ml.start_run(model, experiment="churn"):
+...         ml.log_param("model", model); ml.log_metric("acc", acc)
+>>> search_runs(where="metrics.acc > 0.9 AND params.model = 'rf'", order_by="metrics.acc DESC")["metrics.acc"].tolist()
+[0.93]
 """
 
 from __future__ import annotations
@@ -63,7 +68,9 @@ def resolve_run_id(con, ref: str) -> str:
 def get_run(run: str) -> RunRecord:
     """Return one run with its params, latest metrics, tags and artifact list.
 
-    >>> get_run("3fa2c1d9").metrics["acc"]     # doctest: +SKIP
+    >>> with ml.start_run("baseline") as run:
+    ...     run.log_metric("acc", 0.91)
+    >>> get_run(run.run_id[:8]).metrics["acc"]
     0.91
     """
     with open_store().connect() as con:
@@ -103,7 +110,11 @@ def search_runs(
     ``experiment`` is a name or list of names (default: all experiments). ``offset`` skips that
     many matching runs, for paging (see ``count_runs``).
 
-    >>> search_runs("churn", where="metrics.auc > 0.8", order_by="metrics.auc DESC", max_results=5)  # doctest: +SKIP
+    >>> for auc in (0.7, 0.82, 0.9):
+    ...     with ml.start_run(experiment="churn") as run:
+    ...         run.log_metric("auc", auc)
+    >>> search_runs("churn", where="metrics.auc > 0.8", order_by="metrics.auc DESC", max_results=5)["metrics.auc"].tolist()
+    [0.9, 0.82]
     """
     import pandas as pd
 
@@ -130,7 +141,9 @@ def list_runs(
     """Like ``search_runs``, but each run is a dict with nested ``params``, ``metrics`` and ``tags``
     holding only the keys the run has (a logged NaN stays NaN; a missing key is absent).
 
-    >>> list_runs("churn", max_results=1)[0]["metrics"]     # doctest: +SKIP
+    >>> with ml.start_run(experiment="churn") as run:
+    ...     run.log_metric("auc", 0.84)
+    >>> list_runs("churn", max_results=1)[0]["metrics"]
     {'auc': 0.84}
     """
     page, values = _search(experiment, where, order_by, max_results, include_deleted, offset)
@@ -180,7 +193,9 @@ def _search_parts(experiment, where, order_by, include_deleted):
 def count_runs(experiment: str | list[str] | None = None, where: str | None = None, include_deleted: bool = False) -> int:
     """How many runs ``search_runs`` would find with no limit.
 
-    >>> count_runs("churn", where="status = 'failed'")    # doctest: +SKIP
+    >>> for _ in range(3):
+    ...     ml.start_run(experiment="churn").end("failed")
+    >>> count_runs("churn", where="status = 'failed'")
     3
     """
     _, join_sql, conditions, params = _search_parts(experiment, where, None, include_deleted)
@@ -193,7 +208,13 @@ def count_runs(experiment: str | list[str] | None = None, where: str | None = No
 def metric_histories(runs: list[str], keys: list[str] | None = None):
     """Metric histories of several runs at once; return a DataFrame ``run_id, key, step, value``.
 
-    >>> metric_histories(["3fa2c1d9", "77b1e0aa"], keys=["loss"])    # doctest: +SKIP
+    >>> ids = []
+    >>> for name in ("a", "b"):
+    ...     with ml.start_run(name) as run:
+    ...         run.log_metric("loss", 0.5, step=0); run.log_metric("loss", 0.2, step=1)
+    ...     ids.append(run.run_id)
+    >>> metric_histories(ids, keys=["loss"])[["key", "step", "value"]].to_dict("list")
+    {'key': ['loss', 'loss', 'loss', 'loss'], 'step': [0, 1, 0, 1], 'value': [0.5, 0.2, 0.5, 0.2]}
     """
     with open_store().connect() as con:
         ids = [resolve_run_id(con, r) for r in runs]
@@ -234,7 +255,11 @@ def _check_experiments(con, names: list) -> None:
 def metric_history(run: str, key: str):
     """Every value of one metric of one run; return a DataFrame ``step, value, timestamp``.
 
-    >>> metric_history("3fa2c1d9", "loss").plot(x="step", y="value")   # doctest: +SKIP
+    >>> with ml.start_run("baseline") as run:
+    ...     for step, loss in enumerate([0.9, 0.5, 0.3]):
+    ...         run.log_metric("loss", loss, step=step)
+    >>> metric_history(run.run_id, "loss")["value"].tolist()
+    [0.9, 0.5, 0.3]
     """
     with open_store().connect() as con:
         run_id = resolve_run_id(con, run)
@@ -251,7 +276,9 @@ def metric_history(run: str, key: str):
 def list_experiments():
     """All experiments with their run counts; return a DataFrame.
 
-    >>> list_experiments()[["name", "runs"]]     # doctest: +SKIP
+    >>> ml.start_run(experiment="churn").end()
+    >>> list_experiments()[["name", "runs"]].to_dict("records")
+    [{'name': 'churn', 'runs': 1}]
     """
     with open_store().connect() as con:
         return con.execute(
@@ -273,7 +300,10 @@ def _set_deleted(run: str, deleted: bool) -> str:
 def delete_run(run: str) -> str:
     """Mark a run deleted (hidden from searches; ``gc`` purges it); return its id.
 
-    >>> delete_run("3fa2c1d9")    # doctest: +SKIP
+    >>> with ml.start_run("scratch") as run:
+    ...     pass
+    >>> delete_run(run.run_id) == run.run_id
+    True
     """
     return _set_deleted(run, True)
 
