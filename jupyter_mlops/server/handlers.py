@@ -12,6 +12,8 @@ from ..errors import InvalidInput
 from . import wire
 from .base import API, MlopsHandler, endpoint  # noqa: F401  (API: the prefix, kept importable from here)
 
+MAX_HISTORY_KEYS = 100  # the run detail asks for its first 24 charts at once
+
 
 class HealthHandler(MlopsHandler):
     @endpoint
@@ -76,6 +78,20 @@ class MetricHistoryHandler(MlopsHandler):
         from ..tracking.search import metric_history
 
         return {"run_id": run_id, "key": key, "points": wire.points(metric_history(run_id, key))}
+
+
+class MetricHistoriesHandler(MlopsHandler):
+    @endpoint
+    def get(self, run_id: str):
+        from ..tracking.search import metric_points
+
+        keys = self.get_query_arguments("key")
+        if not 1 <= len(keys) <= MAX_HISTORY_KEYS:
+            raise InvalidInput(
+                f"give 1 to {MAX_HISTORY_KEYS} 'key' query arguments, e.g. ?key=loss&key=acc; got {len(keys)}"
+            )
+        histories = metric_points(run_id, keys)
+        return {"run_id": run_id, "histories": {key: wire.point_records(points) for key, points in histories.items()}}
 
 
 class CompareHandler(MlopsHandler):
@@ -178,6 +194,7 @@ RUNS = [
     (r"/runs", RunsHandler),
     (r"/runs/(?P<run_id>[^/]+)", RunHandler),
     (r"/runs/(?P<run_id>[^/]+)/(?P<action>delete|restore)", RunActionHandler),
+    (r"/runs/(?P<run_id>[^/]+)/metrics", MetricHistoriesHandler),
     (r"/runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricHistoryHandler),
     (r"/compare", CompareHandler),
 ]

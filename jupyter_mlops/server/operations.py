@@ -43,6 +43,7 @@ from .models.runs import (
     CompareRunsResponse,
     ListExperimentsResponse,
     ListRunsResponse,
+    MetricHistoriesResponse,
     MetricHistoryResponse,
     RunDetail,
 )
@@ -139,6 +140,23 @@ RUNS = {
         "Every value of one metric",
         parameters=[RUN_ID, path("key")],
         errors=(404,),
+    ),
+    "GET /runs/{run_id}/metrics": Operation(
+        "getMetricHistories",
+        MetricHistoriesResponse,
+        "Every value of several metrics of one run, in one request (the run detail's charts)",
+        parameters=[
+            RUN_ID,
+            query(
+                "key",
+                {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "string"}},
+                "A metric key; repeat it for each, e.g. key=loss&key=acc",
+                required=True,
+                style="form",
+                explode=True,
+            ),
+        ],
+        errors=(400, 404),
     ),
     "GET /compare": Operation(
         "compareRuns",

@@ -92,6 +92,13 @@ def points(frame) -> list[dict]:
             for r in frame.to_dict("records")]
 
 
+def point_records(points: list[dict]) -> list[dict]:
+    """``metric_points`` records as ``MetricPoint`` objects."""
+    return [
+        {"step": int(p["step"]), "value": number(float(p["value"])), "timestamp": when(p["timestamp"])} for p in points
+    ]
+
+
 def integer(args: dict, name: str, default: int, low: int, high: int = MAX_OFFSET) -> int:
     """A whole-number query argument (ASCII digits) from ``low`` to ``high``, else InvalidInput naming the bounds.
 

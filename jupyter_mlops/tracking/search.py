@@ -273,6 +273,30 @@ def metric_history(run: str, key: str):
         return frame
 
 
+def metric_points(run: str, keys: list[str]) -> dict[str, list[dict]]:
+    """Every value of several metrics of one run in one query; return ``{key: [{step, value, timestamp}]}``.
+
+    A key the run never logged is left out (``metric_history`` names the keys it has).
+
+    >>> with ml.start_run("baseline") as run:
+    ...     run.log_metric("loss", 0.69, step=0)
+    >>> point = metric_points(run.run_id, ["loss", "acc"])["loss"][0]
+    >>> point["step"], point["value"], sorted(point)
+    (0, 0.69, ['step', 'timestamp', 'value'])
+    """
+    with open_store().connect() as con:
+        run_id = resolve_run_id(con, run)
+        rows = con.execute(
+            "SELECT key, step, value, timestamp FROM metrics WHERE run_id = ? AND key IN (SELECT unnest(?)) "
+            "ORDER BY key, step, timestamp",
+            [run_id, list(keys)],
+        ).fetchall()
+    points: dict[str, list[dict]] = {}
+    for key, step, value, timestamp in rows:
+        points.setdefault(key, []).append({"step": step, "value": value, "timestamp": timestamp})
+    return points
+
+
 def list_experiments():
     """All experiments with their run counts; return a DataFrame.
 

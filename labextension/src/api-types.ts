@@ -123,6 +123,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run_id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every value of several metrics of one run, in one request (the run detail's charts) */
+        get: operations["getMetricHistories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/compare": {
         parameters: {
             query?: never;
@@ -914,6 +931,14 @@ export interface components {
         ListServersResponse: {
             servers: components["schemas"]["ModelServer"][];
         };
+        /** MetricHistoriesResponse */
+        MetricHistoriesResponse: {
+            run_id: string;
+            /** @description metric key -> its points; a key the run never logged is left out */
+            histories: {
+                [key: string]: components["schemas"]["MetricPoint"][];
+            };
+        };
         /** MetricHistoryResponse */
         MetricHistoryResponse: {
             run_id: string;
@@ -1620,6 +1645,34 @@ export interface operations {
                     "application/json": components["schemas"]["MetricHistoryResponse"];
                 };
             };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getMetricHistories: {
+        parameters: {
+            query: {
+                /** @description A metric key; repeat it for each, e.g. key=loss&key=acc */
+                key: string[];
+            };
+            header?: never;
+            path: {
+                /** @description Run id, unique id prefix (4+ characters) or unique run name */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricHistoriesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
         };
     };

@@ -81,6 +81,14 @@ class MetricHistoryResponse(BaseModel):
     points: list[MetricPoint]
 
 
+class MetricHistoriesResponse(BaseModel):
+    run_id: str
+    histories: Annotated[
+        dict[str, list[MetricPoint]],
+        Field(description="metric key -> its points; a key the run never logged is left out"),
+    ]
+
+
 class CompareRunsResponse(BaseModel):
     runs: list[RunDetail]
     curves: Annotated[

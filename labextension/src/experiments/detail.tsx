@@ -4,7 +4,7 @@ import { PageConfig } from '@jupyterlab/coreutils';
 import React, { useState } from 'react';
 
 import { LineChart, seriesColor } from '../charts';
-import { getMetricHistory, getRun } from '../client';
+import { getMetricHistories, getRun } from '../client';
 import type { MetricPoint, RunDetail } from '../client';
 import { formatCount, formatDuration, formatMetric, formatTime, toNumber } from '../format';
 import { notebookCandidates } from '../paths';
@@ -78,20 +78,18 @@ function Environment(props: { run: RunDetail }): React.ReactElement | null {
 
 interface IRunAndHistories {
   run: RunDetail;
-  /** Metric key to its points, for the first `MAX_CHARTS` keys; a key whose history failed is left out. */
+  /** Metric key to its points, for the first `MAX_CHARTS` keys (one request); a key without points is left out. */
   histories: Record<string, MetricPoint[]>;
 }
 
 async function loadRunAndHistories(runId: string): Promise<IRunAndHistories> {
   const detail = await getRun(runId);
   const keys = Object.keys(detail.metrics).sort().slice(0, MAX_CHARTS);
-  const answers = await Promise.all(keys.map(key => getMetricHistory(detail.run_id, key).catch(() => null)));
-  const histories: Record<string, MetricPoint[]> = {};
-  answers.forEach((answer, i) => {
-    if (answer) {
-      histories[keys[i]] = answer.points;
-    }
-  });
+  if (!keys.length) {
+    return { run: detail, histories: {} };
+  }
+  const answer = await getMetricHistories(detail.run_id, keys).catch(() => null);
+  const histories: Record<string, MetricPoint[]> = answer?.histories ?? {};
   return { run: detail, histories };
 }
 
