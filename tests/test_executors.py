@@ -155,7 +155,7 @@ def test_executors_register_by_name_and_by_entry_point(tmp_path, monkeypatch):
         assert (pool.address, pool.max_workers) == ("recorder", 3)
         assert pool.submit(PipelineSpec.new("x.ipynb", home=tmp_path)).result().status == "finished"
     finally:
-        executors._FACTORIES.pop("recorder")
+        executors.EXECUTORS.unregister("recorder")
     # A plug-in package declares `[jupyter_mlops.executors] slurm = module:factory` in its metadata.
     (tmp_path / "slurm_plugin.py").write_text(
         "from jupyter_mlops.pipelines.executors import Executor\n\n"
@@ -167,13 +167,13 @@ def test_executors_register_by_name_and_by_entry_point(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: slurm-plugin\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[jupyter_mlops.executors]\nslurm = slurm_plugin:Slurm\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(executors, "_entry_points_loaded", False)
+    executors.EXECUTORS.reread_entry_points()
     try:
         pool = get_executor("slurm://cluster:6817", max_workers=4)
         assert (type(pool).__name__, pool.name, pool.max_workers) == ("Slurm", "slurm://cluster:6817", 4)
         assert "slurm" in executors.executor_names()
     finally:
-        executors._FACTORIES.pop("slurm", None)
+        executors.EXECUTORS.unregister("slurm")
 
 
 def test_worker_module_prints_the_result_for_a_spec_on_stdin(home, tmp_path):

@@ -263,7 +263,7 @@ def test_a_registered_trigger_kind_fires_through_the_scheduler(home, tmp_path, m
     assert fired.values.tolist() == [["flag:abc", "flag-file", '{"alpha": 3}']]
     from jupyter_mlops.pipelines import triggers
 
-    triggers._KINDS.pop("flag-file")  # e.g. a scheduler on a machine without the plug-in
+    triggers.TRIGGERS.unregister("flag-file")  # e.g. a scheduler on a machine without the plug-in
     assert list_schedules()["triggers"].tolist() == ["flag-file (trigger kind not installed here)"]
     flag.write_text("abcd")
     assert scheduler.tick() == []  # logged, and the other schedules and triggers go on

@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..errors import InvalidInput, closest
+from ..errors import InvalidInput
+from ..plugins import Registry
 
 ENTRY_POINT_GROUP = "jupyter_mlops.drift_methods"
 
@@ -42,41 +43,36 @@ class DriftMethod:
         return kind in self.kinds
 
 
-class DriftMethods:
-    """The registry: ``register`` a method, ``get`` one by name (entry points load on first use)."""
+class DriftMethods(Registry):
+    """The registry: ``register`` a method, ``get`` one by name or alias, case-insensitively (entry points
+    load on first use; one naming a function gets what it returns)."""
 
     def __init__(self):
-        self._methods: dict[str, DriftMethod] = {}
+        super().__init__("drift method", ENTRY_POINT_GROUP,
+                         unknown="no drift method {name!r}{hint}; known methods: auto, {known}")
         self._aliases: dict[str, str] = {}
-        self._entry_points_loaded = False
 
-    def register(self, method: DriftMethod) -> DriftMethod:
+    def register(self, method: DriftMethod, obj=None) -> DriftMethod:
+        method = method if obj is None else obj
         if not isinstance(method, DriftMethod):
             raise InvalidInput(f"register a DriftMethod(name, compute, ...), got {type(method).__name__}")
-        self._methods[method.name] = method
+        super().register(method.name, method)
         for alias in method.aliases:
             self._aliases[alias] = method.name
         return method
 
-    def register_entry_points(self) -> None:
-        from importlib.metadata import entry_points
-
-        self._entry_points_loaded = True
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            loaded = point.load()
-            self.register(loaded() if callable(loaded) and not isinstance(loaded, DriftMethod) else loaded)
+    def adopt(self, name: str, loaded):
+        return loaded() if callable(loaded) and not isinstance(loaded, DriftMethod) else loaded
 
     def names(self) -> list[str]:
-        if not self._entry_points_loaded:
-            self.register_entry_points()
-        return sorted(self._methods)
+        return sorted(super().names())
 
     def get(self, name: str) -> DriftMethod:
-        known = self.names()
         key = self._aliases.get(str(name).lower(), str(name).lower())
-        if key not in self._methods:
-            raise InvalidInput(f"no drift method {name!r}{closest(name, known)}; known methods: auto, {', '.join(known)}")
-        return self._methods[key]
+        method = super().get(key, None)
+        if method is None:
+            raise self.unknown_name(name)
+        return method
 
 
 METHODS = DriftMethods()

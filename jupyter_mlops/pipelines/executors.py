@@ -30,14 +30,14 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from ..errors import InvalidInput, closest
+from ..plugins import Registry
 from .spec import PipelineResult, PipelineSpec
 
 ENTRY_POINT_GROUP = "jupyter_mlops.executors"
 RESULT_PREFIX = "MLOPS-PIPELINE-RESULT "
 _DASK_SCHEMES = ("tcp", "dask")
-_FACTORIES: dict = {}
-_entry_points_loaded = False
-_lock = threading.Lock()
+# name or URL scheme -> factory(address, max_workers) -> Executor
+EXECUTORS = Registry("executor", ENTRY_POINT_GROUP)
 
 
 class Executor:
@@ -75,25 +75,17 @@ def register_executor(name: str, factory) -> None:
         raise InvalidInput(f"an executor name is a word such as 'local' or a URL scheme such as 'tcp', got {name!r}")
     if not callable(factory):
         raise InvalidInput(f"executor {name!r} needs a factory(address, max_workers) -> Executor, got {factory!r}")
-    _FACTORIES[name] = factory
-
-
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    with _lock:
-        if _entry_points_loaded:
-            return
-        _entry_points_loaded = True
-        from importlib.metadata import entry_points
-
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            _FACTORIES.setdefault(point.name, point)
+    EXECUTORS.register(name, factory)
 
 
 def executor_names() -> list[str]:
     """Known executors, URL schemes shown as ``scheme://host:port``."""
-    _load_entry_points()
-    return [f"{name}://host:port" if name in _DASK_SCHEMES else name for name in _FACTORIES]
+    return [f"{name}://host:port" if name in _DASK_SCHEMES else name for name in EXECUTORS.names()]
+
+
+def is_known_executor(name: str) -> bool:
+    """Whether ``name`` (a word, or the scheme of an address) names a registered executor."""
+    return name in EXECUTORS
 
 
 def get_executor(spec: str = "local", max_workers: int = 2) -> Executor:
@@ -108,15 +100,12 @@ def get_executor(spec: str = "local", max_workers: int = 2) -> Executor:
                            f"got {spec!r}")
     if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
         raise InvalidInput(f"max_workers must be a whole number >= 1, got {max_workers!r}")
-    _load_entry_points()
     key = spec.split("://", 1)[0] if "://" in spec else spec
-    factory = _FACTORIES.get(key)
+    factory = EXECUTORS.get(key, None)
     if factory is None:
         names = executor_names()
-        raise InvalidInput(f"unknown executor {spec!r}{closest(key, list(_FACTORIES))}; executors: {', '.join(names)} "
+        raise InvalidInput(f"unknown executor {spec!r}{closest(key, EXECUTORS.names())}; executors: {', '.join(names)} "
                            "(add one with register_executor or the 'jupyter_mlops.executors' entry point)")
-    if hasattr(factory, "load") and hasattr(factory, "group"):  # an entry point not loaded yet
-        factory = _FACTORIES[key] = factory.load()
     return factory(spec, max_workers)
 
 

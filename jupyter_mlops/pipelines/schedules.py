@@ -106,16 +106,15 @@ def check_schedule_name(name) -> str:
 
 def check_executor(executor) -> str:
     """A registered executor: ``local`` (worker processes), ``inline`` (threads) or ``tcp://host:port`` (Dask)."""
-    from .executors import _FACTORIES, _load_entry_points, executor_names
+    from .executors import EXECUTORS, executor_names, is_known_executor
 
-    _load_entry_points()
     if isinstance(executor, str) and "://" in executor:
         scheme = executor.split("://", 1)[0]
-        if scheme in _FACTORIES and _TCP.fullmatch("tcp://" + executor.split("://", 1)[1]):
+        if is_known_executor(scheme) and _TCP.fullmatch("tcp://" + executor.split("://", 1)[1]):
             return executor
-    elif isinstance(executor, str) and executor in _FACTORIES:
+    elif isinstance(executor, str) and is_known_executor(executor):
         return executor
-    hint = closest(executor, list(_FACTORIES)) if isinstance(executor, str) and "://" not in executor else ""
+    hint = closest(executor, EXECUTORS.names()) if isinstance(executor, str) and "://" not in executor else ""
     raise InvalidInput(f"unknown executor {executor!r}{hint}{' ' if hint else '; '}executors: "
                        f"{', '.join(executor_names())} (a Dask address looks like tcp://127.0.0.1:8786)")
 
