@@ -366,3 +366,15 @@ def list_schedules():
                "notebook", "parameters", "retries", "max_concurrent", "catch_up", "executor", "created_at"]
     return pd.DataFrame(rows, columns=columns)
 
+
+def pending_run_requests() -> dict[str, int]:
+    """Run-now requests no scheduler has claimed yet, counted per schedule: ``{schedule: count}``.
+
+    >>> pending_run_requests()  # doctest: +SKIP
+    {'nightly': 1}
+    """
+    with open_store().connect() as con:
+        rows = con.execute(
+            "SELECT schedule, count(*) FROM schedule_requests WHERE claimed_at IS NULL GROUP BY schedule"
+        ).fetchall()
+    return dict(rows)

@@ -183,3 +183,28 @@ def alias_changes(name: str) -> list[AliasChange]:
         _versions_of(con, name)
         return [AliasChange(name, seq, alias, action, from_v, to_v, reason, user, when, decision)
                 for seq, alias, action, from_v, to_v, reason, user, when, decision in _history_rows(con, name)]
+
+
+def model_aliases(name: str) -> dict[str, int]:
+    """Where each alias of a model points now: ``{alias: version}``; NotFound for an unknown model.
+
+    >>> model_aliases("churn-clf")  # doctest: +SKIP
+    {'champion': 3, 'challenger': 4}
+    """
+    with open_store().connect() as con:
+        _versions_of(con, name)
+        return aliases_of(con, name)
+
+
+def aliases_by_model() -> dict[str, dict[str, int]]:
+    """Every model's aliases at once: ``{name: {alias: version}}`` (models without aliases left out).
+
+    >>> aliases_by_model()  # doctest: +SKIP
+    {'churn-clf': {'champion': 3}}
+    """
+    with open_store().connect() as con:
+        rows = con.execute("SELECT name, alias, version FROM model_aliases ORDER BY name, alias").fetchall()
+    found: dict[str, dict[str, int]] = {}
+    for name, alias, version in rows:
+        found.setdefault(name, {})[alias] = version
+    return found

@@ -214,29 +214,19 @@ DRIFT = [
 
 # -- models (registry) ----------------------------------------------------------------------------
 def _aliases_and_history(name: str) -> dict:
-    from ..registry.aliases import alias_changes
-    from ..registry.versions import aliases_of
-    from ..store import open_store
+    from ..registry.aliases import alias_changes, model_aliases
 
     history = [wire.alias_change(c) for c in alias_changes(name)]
-    with open_store().connect() as con:
-        aliases = aliases_of(con, name)
-    return {"name": name, "aliases": aliases, "history": history}
+    return {"name": name, "aliases": model_aliases(name), "history": history}
 
 
 class ModelsHandler(MlopsHandler):
     @endpoint
     def get(self):
         from ..registry import list_models
-        from ..store import open_store
+        from ..registry.aliases import aliases_by_model
 
-        frame = list_models()
-        with open_store().connect() as con:
-            rows = con.execute("SELECT name, alias, version FROM model_aliases ORDER BY name, alias").fetchall()
-        aliases: dict = {}
-        for name, alias, version in rows:
-            aliases.setdefault(name, {})[alias] = version
-        return {"models": wire.models(frame, aliases)}
+        return {"models": wire.models(list_models(), aliases_by_model())}
 
 
 class ModelVersionsHandler(MlopsHandler):

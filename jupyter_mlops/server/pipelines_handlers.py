@@ -13,13 +13,9 @@ from .base import MlopsHandler, endpoint
 
 
 def _pending_requests() -> dict:
-    """Run-now requests no scheduler has claimed yet, per schedule."""
-    from ..store import open_store
+    from ..pipelines.schedules import pending_run_requests
 
-    with open_store().connect() as con:
-        rows = con.execute("SELECT schedule, count(*) FROM schedule_requests WHERE claimed_at IS NULL "
-                           "GROUP BY schedule").fetchall()
-    return dict(rows)
+    return pending_run_requests()
 
 
 def _schedule(name: str) -> dict:
@@ -109,15 +105,14 @@ class PipelineRunsHandler(MlopsHandler):
 
 def _check_schedule_known(name: str) -> None:
     """NotFound for a schedule that neither exists nor ever ran (a removed one keeps its runs)."""
+    from ..pipelines.runs import schedule_ever_ran
     from ..pipelines.schedules import get_schedule
-    from ..store import open_store
 
     try:
         get_schedule(name)
     except NotFound:
-        with open_store().connect() as con:
-            if not con.execute("SELECT 1 FROM pipeline_runs WHERE schedule = ? LIMIT 1", [name]).fetchone():
-                raise
+        if not schedule_ever_ran(name):
+            raise
 
 
 class PipelineRunHandler(MlopsHandler):
