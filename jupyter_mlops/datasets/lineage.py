@@ -4,8 +4,14 @@ A run records the versions it read explicitly (``log_input``) and automatically 
 ``load_dataset`` is called inside it or autolog fits on a frame that came from ``load_dataset``
 (or a column subset of one).
 
->>> lineage("churn@2").downstream     # runs that read churn@2           # doctest: +SKIP
->>> lineage(run_id).upstream          # datasets that run read            # doctest: +SKIP
+>>> import jupyter_mlops as ml
+>>> v = ml.register_dataset(churn, "churn")
+>>> with ml.start_run("train") as run:
+...     frame = ml.load_dataset("churn@1")
+>>> lineage("churn@1").downstream["run_name"].tolist()     # runs that read churn@1
+['train']
+>>> lineage(run.run_id).upstream["ref"].tolist()           # datasets that run read
+['churn@1']
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ def _same_column(a, b) -> bool:
 def registered_source(frame) -> tuple[str, int] | None:
     """(dataset, version) when ``frame`` is a loaded dataset or a column subset of one (same rows).
 
-    >>> registered_source(load_dataset("churn@2")[["age", "plan"]])   # doctest: +SKIP
-    ('churn', 2)
+    >>> import jupyter_mlops as ml
+    >>> v = ml.register_dataset(churn, "churn")
+    >>> registered_source(ml.load_dataset("churn@1")[["tenure", "plan"]])
+    ('churn', 1)
     """
     columns = list(getattr(frame, "columns", []))
     for ref, name, version in reversed(_frames):
@@ -64,8 +72,11 @@ def record_input(version) -> None:
 def log_input(ref: str, run=None) -> str:
     """Record that the active run (or ``run``) read dataset version ``ref``; return ``name@version``.
 
-    >>> log_input("churn@3")     # doctest: +SKIP
-    'churn@3'
+    >>> import jupyter_mlops as ml
+    >>> v = ml.register_dataset(churn, "churn")
+    >>> with ml.start_run("train"):
+    ...     log_input("churn@1")
+    'churn@1'
     """
     from ..tracking.runs import run_for_logging
     from .registry import describe_dataset
@@ -91,7 +102,13 @@ def lineage(ref: str) -> Lineage:
     For a dataset: ``upstream`` are the runs that produced it, ``downstream`` the runs that read it.
     For a run: ``upstream`` are the dataset versions it read, ``downstream`` those it produced.
 
-    >>> lineage("churn@2").downstream[["run_name", "status"]]    # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> v = ml.register_dataset(churn, "churn")
+    >>> with ml.start_run("train"):
+    ...     log_input("churn@1")
+    'churn@1'
+    >>> lineage("churn@1").downstream[["run_name", "status"]].to_dict("records")
+    [{'run_name': 'train', 'status': 'finished'}]
     """
     from ..tracking.search import resolve_run_id
     from .registry import _resolve
