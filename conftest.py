@@ -30,7 +30,15 @@ def _doctest_store(request, tmp_path, monkeypatch, doctest_namespace):
     monkeypatch.delenv("MLOPS_PARENT_RUN_ID", raising=False)
     monkeypatch.setenv("MLOPS_CAPTURE", "0")
     monkeypatch.chdir(tmp_path)
-    doctest_namespace.update(ml=ml, pd=pd, np=np)
+    # ``churn``: a small customer table the dataset, drift and registry examples register and read.
+    churn = pd.DataFrame({
+        "customer_id": range(1, 9),
+        "tenure": [1, 5, 12, 24, 3, 36, 7, 18],
+        "monthly_charges": [70.5, 20.0, 99.9, 45.0, 80.2, 25.5, 60.0, 55.0],
+        "plan": ["basic", "pro", "pro", "basic", "basic", "pro", "basic", "pro"],
+        "churned": [1, 0, 0, 0, 1, 0, 1, 0],
+    })
+    doctest_namespace.update(ml=ml, pd=pd, np=np, churn=churn)
     yield
     while runs._stack:
         runs._stack[-1].end("finished")
