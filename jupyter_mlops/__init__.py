@@ -27,6 +27,8 @@ from .datasets import (
     log_input,
     register_dataset,
 )
+from .datasets import events as _datasets_events
+from .datasets import inputs as _datasets_inputs
 from .errors import AlreadyExists, InvalidInput, MlopsError, NotFound, PipelineFailed, StoreBusy
 from .tracking import environment as _environment  # noqa: F401  (registers run-context capture)
 from .tracking.log import (
@@ -54,6 +56,10 @@ from .tracking.search import (
 # Before any fold, gc or doctor (Python runs this file before any submodule is used): where the
 # store's record kinds and blob references are declared by the packages that own them.
 _install_plugins()
+# Drift keeps a reference sketch of every registered version, even when the caller never imported drift.
+_datasets_events.VERSION_REGISTERED.declared_in("jupyter_mlops.drift.reference")
+# Serving reads `predictions:MODEL` inputs (its prediction log) for drift checks and schedules.
+_datasets_inputs.INPUT_SCHEMES.declared_in("jupyter_mlops.serving.read_log")
 
 _LAZY = {"check_drift": "drift", "drift_history": "drift", "get_drift_report": "drift"}
 # Model registry verbs: also loaded on first use.

@@ -17,7 +17,7 @@ import jupyter_mlops as ml
 from jupyter_mlops.errors import InvalidInput, NotFound
 from jupyter_mlops.serving import list_servers, prediction_log, serve, set_traffic
 from jupyter_mlops.serving.cli import parse_auto_shift
-from jupyter_mlops.serving.notebook import ServersView
+from jupyter_mlops.notebook.serving import ServersView
 from jupyter_mlops.serving.traffic import AutoShift
 
 from .conftest import python_code

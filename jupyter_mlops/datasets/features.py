@@ -22,10 +22,11 @@ from __future__ import annotations
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 from ..errors import InvalidInput, NotFound, closest
+from ..provenance import utc_now
 from ..store import open_store
 from .profile import quote
 from .refs import check_name, parse_ref
@@ -95,7 +96,7 @@ def define_feature_table(name: str, source, entity, event_time: str, features=No
     if not features:
         raise InvalidInput(f"feature table {name!r} has no feature columns; name them with features=[...]")
     table = FeatureTable(name, dataset, pinned, entity, event_time, features, _seconds(ttl), description)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utc_now()
     with open_store().connect() as con:
         con.execute(
             "INSERT OR REPLACE INTO feature_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -20,8 +20,9 @@ import weakref
 from dataclasses import dataclass
 
 from ..errors import NotFound
+from ..provenance import now_ms
 from ..store import open_store
-from ..tracking.runs import active_run, now_ms
+from ..tracking.runs import active_run
 
 # Weak references to frames returned by load_dataset, with their dataset and version.
 _frames: list = []

@@ -14,12 +14,15 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from ..errors import InvalidInput, MlopsError, NotFound
+from ..provenance import utc_now
 from ..store import open_store
 from ..store.transaction import rollback
+from .events import version_registered
+from .inputs import is_frame
 from .profile import profile_relation
 from .refs import check_name, parse_ref
 
@@ -100,7 +103,7 @@ def _check_frame(frame) -> None:
 def _materialize(data, con, scratch: Path, snapshot: bool) -> tuple[str, str, Path | None]:
     """Return (relation SQL over a Parquet/CSV file, source description, file to snapshot)."""
     target = scratch / "data.parquet"
-    if type(data).__module__.startswith("pandas") and type(data).__name__ == "DataFrame":
+    if is_frame(data):
         _check_frame(data)
         con.register("_frame", data)
         con.execute("COPY (SELECT * FROM _frame) TO ? (FORMAT parquet, COMPRESSION zstd)", [str(target)])
@@ -161,9 +164,7 @@ def register_dataset(data, name: str, description: str | None = None, tags: dict
                     store.blobs.put_file(file)  # gc removed it between the copy and now
                 version = _insert_version(store, name, profile, source, digest, None if snapshot else str(file),
                                           description, tags or {}, definition)
-            from ..drift.reference import store_reference_sketch  # the drift reference: one more scan
-
-            store_reference_sketch(store, version, relation, [str(file)], profile)
+            version_registered(store, version, relation, [str(file)], profile)  # e.g. drift's reference sketch
     if source_label is None and source == "dataframe":
         from .lineage import remember_frame
 
@@ -181,7 +182,7 @@ def _insert_version(store, name, profile, source, digest, path, description, tag
     from ..tracking.runs import active_run
 
     run = active_run()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utc_now()
     with store.connect() as con:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -295,7 +296,8 @@ def load_dataset(ref: str):
     """
     version = describe_dataset(ref)
     con = _memory_connection()
-    relation = "SELECT * FROM read_parquet(?)" if version.source.split(":", 1)[0] != "csv" or version.storage == "snapshot" else "SELECT * FROM read_csv(?)"
+    csv_link = version.source.split(":", 1)[0] == "csv" and version.storage != "snapshot"
+    relation = "SELECT * FROM read_csv(?)" if csv_link else "SELECT * FROM read_parquet(?)"
     if not Path(version.path).exists():
         raise NotFound(f"the file of {version.ref} is missing: {version.path}; restore it or register the data again")
     if version.storage == "reference":

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput
+from ..resolve import resolve_ref
 from ..store import open_store
 from ..store.declared import declare_blob_reference
 from ..store.transaction import rollback
@@ -64,17 +65,16 @@ def save_report(report: DriftReport) -> None:
 
 
 def _resolve_id(con, report_id: str) -> str:
-    if not isinstance(report_id, str) or not report_id.strip():
-        raise InvalidInput(f"a drift report is named by its id (or a unique prefix of 4+ characters), got {report_id!r}")
-    if len(report_id) < 4:
-        raise InvalidInput(f"give at least 4 characters of the report id, got {report_id!r}")
-    found = [r[0] for r in con.execute("SELECT report_id FROM drift_reports WHERE starts_with(report_id, ?) LIMIT 2",
-                                       [report_id]).fetchall()]
-    if not found:
-        raise NotFound(f"no drift report {report_id!r}; list them with drift_history()")
-    if len(found) > 1:
-        raise InvalidInput(f"report id prefix {report_id!r} is ambiguous; give more characters")
-    return found[0]
+    def ids(sql: str, value: str) -> list[str]:
+        return [r[0] for r in con.execute(sql, [value]).fetchall()]
+
+    # Report ids are random: no names, and no close match worth suggesting.
+    return resolve_ref(
+        report_id, "drift report",
+        named_by=f"a drift report is named by its id (or a unique prefix of 4+ characters), got {report_id!r}",
+        exact=lambda r: ids("SELECT report_id FROM drift_reports WHERE report_id = ?", r),
+        by_prefix=lambda p: ids("SELECT report_id FROM drift_reports WHERE starts_with(report_id, ?) LIMIT 3", p),
+        candidates=list, listing="list them with drift_history()")
 
 
 def get_drift_report(report_id: str) -> DriftReport:

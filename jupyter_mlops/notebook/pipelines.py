@@ -10,9 +10,8 @@ import re
 from pathlib import Path
 
 from ..errors import InvalidInput
-from .params import parse_parameters
-
-OUTPUT_FOLDER = "pipeline-outputs"
+from ..pipelines.params import parse_parameters
+from ..pipelines.runs import OUTPUT_FOLDER
 
 
 def _need(targets: list, count: int, usage: str) -> list:
@@ -28,7 +27,7 @@ class PipelineSummary:
         self.run, self.cells, self.link = run, cells, link
 
     def _repr_html_(self) -> str:
-        from .summary import pipeline_html
+        from ..pipelines.summary import pipeline_html
 
         return pipeline_html(self.run, self.cells, self.link)
 
@@ -43,8 +42,8 @@ def show_pipeline_run(ref: str, folder: str | Path = OUTPUT_FOLDER) -> PipelineS
     >>> show_pipeline_run("3f2a9c1b")     # doctest: +SKIP
     <pipeline run 3f2a9c1b (retrain) finished; pipeline-outputs/retrain-3f2a9c1b.ipynb>
     """
-    from .runs import get_pipeline_run
-    from .summary import cell_summary
+    from ..pipelines.runs import get_pipeline_run
+    from ..pipelines.summary import cell_summary
 
     run = get_pipeline_run(ref)
     if not run.output_sha256:
@@ -59,7 +58,7 @@ def show_pipeline_run(ref: str, folder: str | Path = OUTPUT_FOLDER) -> PipelineS
 
 def pipeline_action(args):
     """Dispatch one parsed ``%mlops pipeline`` line."""
-    from . import runs
+    from ..pipelines import runs
 
     if args.action == "run":
         (notebook,) = _need(args.targets, 1, "%mlops pipeline run NOTEBOOK [-p key=value ...]")
@@ -74,7 +73,7 @@ def pipeline_action(args):
 
 def schedule_action(args):
     """Dispatch one parsed ``%mlops schedule`` line."""
-    from . import schedules
+    from ..pipelines import schedules
 
     if args.action == "add":
         name, notebook = _need(args.targets, 2, "%mlops schedule add NAME NOTEBOOK [--cron ...] [--on-dataset ...]")
@@ -91,7 +90,7 @@ def schedule_action(args):
         _need(args.targets, 0, "%mlops schedule list")
         return schedules.list_schedules()
     if args.action == "status":
-        from .scheduler import scheduler_status
+        from ..pipelines.scheduler import scheduler_status
 
         return scheduler_status()
     (name,) = _need(args.targets, 1, f"%mlops schedule {args.action} NAME")

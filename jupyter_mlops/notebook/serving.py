@@ -84,8 +84,8 @@ class ServersView:
 
 def _servers(which: str | None) -> list[dict]:
     """The running servers (all, or the one named), live stats for this kernel's own."""
-    from .handle import _RUNNING
-    from .servers import find_server, list_servers
+    from ..serving.handle import _RUNNING
+    from ..serving.servers import find_server, list_servers
 
     found = [find_server(which)] if which else list_servers()
     for server in found:
@@ -97,7 +97,7 @@ def _servers(which: str | None) -> list[dict]:
 
 
 def _own(which: str | None) -> list:
-    from .server import running_servers
+    from ..serving.server import running_servers
 
     own = running_servers()
     if which is None:
@@ -122,7 +122,7 @@ def run_action(args) -> object:
             print("this kernel runs no model server")
         return None
     if args.target == "traffic":
-        from .servers import set_traffic
+        from ..serving.servers import set_traffic
 
         which = args.server
         if which is None:
@@ -138,8 +138,8 @@ def run_action(args) -> object:
         return None
     if args.server is not None:
         raise InvalidInput(f"%mlops serve MODEL takes options only, got an extra {args.server!r}; see %mlops help serve")
-    from .cli import parse_auto_shift
-    from .server import describe, serve
+    from ..serving.cli import parse_auto_shift
+    from ..serving.server import describe, serve
 
     server = serve(args.target, args.port, args.host, challenger=args.challenger, mode=args.mode,
                    canary_share=args.canary_share, token=args.token, auto_shift=parse_auto_shift(args.auto_shift),

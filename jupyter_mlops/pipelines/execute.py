@@ -195,8 +195,9 @@ def execute_spec(spec: PipelineSpec) -> PipelineResult:
     >>> execute_spec(PipelineSpec.new("nb.ipynb", home=str(open_store().home))).status   # doctest: +SKIP
     'finished'
     """
+    from ..provenance import now_ms
     from ..store import open_store
-    from ..tracking.runs import _record_new_run, now_ms
+    from ..tracking.runs import _record_new_run
 
     store = open_store(spec.home)
     records = _Records(store, spec.pipeline_run_id)
@@ -266,7 +267,7 @@ def _log_tracking_inputs(run, spec: PipelineSpec) -> list[str]:
 
 
 def _record_end(records: _Records, run, outcome: dict, found_warnings: list, stored: dict) -> PipelineResult:
-    from ..tracking.runs import now_ms
+    from ..provenance import now_ms
 
     status = "failed" if outcome else "finished"
     records.write({

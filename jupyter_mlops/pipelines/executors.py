@@ -23,7 +23,6 @@ import dataclasses
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -223,13 +222,13 @@ class LocalExecutor(Executor):
 
 def record_executor_died(spec: PipelineSpec, message: str, pid: int | None = None) -> PipelineResult:
     """Record (from the submitting process) that ``spec``'s run died with its executor."""
+    from ..provenance import HOST, USER, now_ms
     from ..store import open_store
-    from ..tracking.runs import _USER, now_ms
     from .records import spec_fields, write_run_record
 
     ended = now_ms()
     fields = {**spec_fields(spec), "status": "failed", "queued_at": ended, "ended_at": ended,
-              "error_name": "ExecutorDied", "error": message, "user_name": _USER, "host": socket.gethostname()}
+              "error_name": "ExecutorDied", "error": message, "user_name": USER, "host": HOST}
     if pid is not None:
         fields["pid"] = pid
     write_run_record(open_store(spec.home), spec.pipeline_run_id, fields)

@@ -18,10 +18,9 @@ depend on arrival order:
 from __future__ import annotations
 
 import json
-import os
-import socket
 from datetime import datetime, timezone
 
+from ..provenance import now_ms, who
 from ..store.declared import declare_blob_reference, on_writer_gone, record_kind
 
 KIND = "prun"
@@ -58,9 +57,8 @@ def spec_fields(spec) -> dict:
 
 def process_fields(store) -> dict:
     """Who writes: user, host, pid and the spool writer whose death marks the run failed."""
-    from ..tracking.runs import _USER
-
-    return {"user_name": _USER, "host": socket.gethostname(), "pid": os.getpid(), "writer": store.writer.writer_id}
+    me = who()
+    return {"user_name": me["user"], "host": me["host"], "pid": me["pid"], "writer": store.writer.writer_id}
 
 
 def record_queued(spec) -> None:
@@ -69,7 +67,6 @@ def record_queued(spec) -> None:
     >>> record_queued(PipelineSpec.new("retrain.ipynb", home=open_store().home))   # doctest: +SKIP
     """
     from ..store import open_store
-    from ..tracking.runs import now_ms
 
     store = open_store(spec.home)
     write_run_record(store, spec.pipeline_run_id,

@@ -327,7 +327,7 @@ def request_run(name: str, parameters: dict | None = None) -> RunRequest:
 
     >>> request_run("nightly", {"alpha": 0.5})     # doctest: +SKIP
     """
-    from ..tracking.runs import _USER
+    from ..provenance import USER
     from .notebooks import check_notebook
 
     current = get_schedule(name)
@@ -336,7 +336,7 @@ def request_run(name: str, parameters: dict | None = None) -> RunRequest:
     with open_store().connect() as con:
         con.execute("INSERT INTO schedule_requests VALUES (?, ?, ?, ?, ?, NULL)",
                     [request.request_id, name, json.dumps(request.parameters, default=str),
-                     to_db(request.requested_at), _USER])
+                     to_db(request.requested_at), USER])
     return request
 
 

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..errors import InvalidInput
+from ..provenance import utc_now, who
 from ..store import open_store
 from ..store.transaction import rollback as rollback_transaction
 from .refs import ModelRef, check_alias, check_model_name, check_version
-from .versions import _versions_of, aliases_of, env_user, host_pid, now_utc, resolve
+from .versions import _versions_of, aliases_of, resolve
 
 ACTIONS = ("set", "promote", "rollback")
 
@@ -77,9 +78,10 @@ def move_alias(con, name: str, alias: str, version: int, *, action: str, reason:
     if current == version and action != "rollback":
         return None
     seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM model_alias_history WHERE name = ?", [name]).fetchone()[0]
-    host, pid = host_pid()
-    user = user or env_user()
-    when = now_utc()
+    me = who()
+    host, pid = me["host"], me["pid"]
+    user = user or me["user"]
+    when = utc_now()
     con.execute("INSERT INTO model_alias_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [name, seq, alias, action, current, version, reason, decision_id, user, host, pid, when])
     con.execute("INSERT INTO model_aliases VALUES (?, ?, ?, ?) ON CONFLICT (name, alias) DO UPDATE "

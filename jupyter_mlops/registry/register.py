@@ -12,6 +12,7 @@ import json
 import sys
 
 from ..errors import InvalidInput, NotFound
+from ..provenance import USER, utc_now
 from ..store import open_store
 from ..store.transaction import rollback
 from .flavors import Flavor, flavor_for, flavor_for_file, flavors, get_flavor
@@ -19,7 +20,7 @@ from .loading import _load, read_verified
 from .refs import check_model_name
 from .signature import infer_signature, signature_from_run_tags
 from .trust import check_extra_trusted
-from .versions import ModelVersion, fetch_version, finite_or_none, now_utc
+from .versions import ModelVersion, fetch_version, finite_or_none
 
 RUN_MODEL_PATH = "model"  # where autolog logs a fit's model (model/model.skops or model/model.pkl)
 
@@ -140,7 +141,7 @@ def register_model(model=None, name: str | None = None, run=None, description: s
     <ModelVersion churn/1: sklearn LogisticRegression, run 3fa2c1d9>
     >>> register_model("runs:/3fa2c1d9/model", "churn")                 # doctest: +SKIP
     """
-    from ..tracking.runs import _USER, active_run
+    from ..tracking.runs import active_run
 
     if name is None:
         raise InvalidInput("register_model needs a name: register_model(model, 'churn')")
@@ -209,7 +210,7 @@ def register_model(model=None, name: str | None = None, run=None, description: s
             version = _insert(con, name, description, [
                 chosen.name, chosen.unsafe, digest, size, model_class, run_id, source, datasets, json.dumps(metrics),
                 json.dumps(signature) if signature else None, json.dumps(metadata.get("trusted_types", [])),
-                json.dumps(metadata.get("libraries", {})), description, json.dumps(tags or {}), _USER, now_utc()])
+                json.dumps(metadata.get("libraries", {})), description, json.dumps(tags or {}), USER, utc_now()])
         return fetch_version(con, name, version)
 
 
@@ -228,7 +229,7 @@ def _artifact_metadata(flavor: Flavor, data: bytes, run_tags: dict, what: str) -
 def _insert(con, name: str, description, values: list) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("INSERT INTO models VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING", [name, description, now_utc()])
+        con.execute("INSERT INTO models VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING", [name, description, utc_now()])
         version = con.execute("SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE name = ?", [name]).fetchone()[0]
         con.execute("INSERT INTO model_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [name, version, *values])

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from ..errors import InvalidInput, NotFound, closest
 from ..store import open_store
@@ -64,10 +63,6 @@ class ModelVersion:
         kind = (self.model_class or "?").rsplit(".", 1)[-1]
         flags = " UNSAFE" if self.unsafe else ""
         return f"<ModelVersion {self.ref}{aliases}: {self.flavor}{flags} {kind}{run}{', deleted' if self.deleted else ''}>"
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def finite_or_none(value):
@@ -236,16 +231,6 @@ def version_from(con, ref) -> ModelVersion:
     return fetch_version(con, *resolve(con, ref))
 
 
-def env_user() -> str:
-    from ..tracking.runs import _USER
-
-    return _USER
-
-
-def host_pid() -> tuple[str, int]:
-    from ..tracking.runs import _HOST
-
-    return _HOST, os.getpid()
 
 
 __all__ = ["ModelVersion", "get_model_version", "model_versions", "list_models", "delete_model_version",

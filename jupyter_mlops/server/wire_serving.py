@@ -14,6 +14,7 @@ import math
 from datetime import datetime, timezone
 
 from ..errors import InvalidInput, closest
+from ..provenance import utc_now
 
 TRAFFIC_FIELDS = ("mode", "challenger_share", "active", "reason")
 
@@ -71,7 +72,7 @@ def _seconds_since(beat_at, now: datetime) -> float | None:
 
 def server(record: dict, now: datetime | None = None) -> dict:
     """A ``list_servers`` record as a ``ModelServer``."""
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    now = now or utc_now()
     predictors = record.get("predictors") or {}
     return {
         "server_id": record["server_id"], "model": record["model"], "url": record["url"], "host": record["host"],
@@ -94,7 +95,7 @@ def server(record: dict, now: datetime | None = None) -> dict:
 
 
 def servers(records: list[dict]) -> list[dict]:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utc_now()
     return [server(record, now) for record in records]
 
 

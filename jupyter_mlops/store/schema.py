@@ -14,9 +14,8 @@ True
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from ..errors import StoreTooNew
+from ..provenance import utc_now
 from .transaction import rollback
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -416,7 +415,7 @@ def apply_migrations(con, migrations=None, where: str = "this store") -> int:
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                [version, name, datetime.now(timezone.utc).replace(tzinfo=None)],
+                [version, name, utc_now()],
             )
             con.execute("COMMIT")
         except BaseException as error:

@@ -13,20 +13,18 @@ Everything here writes to the process's spool and returns without touching the d
 from __future__ import annotations
 
 import atexit
-import getpass
 import io
 import json
 import os
 import random
-import socket
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import InvalidInput
 from ..names import INT64_MAX, check_artifact_path, check_name
+from ..provenance import HOST, USER, now_ms
 from ..store import open_store
 from ..store.database import _close_all
 from .validation import check_key, metric_value, step_value, text_value, timestamp_value
@@ -37,25 +35,12 @@ PARENT_RUN_ENV = "MLOPS_PARENT_RUN_ID"
 FINAL_STATUSES = ("finished", "failed", "killed")
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return str(os.getuid())
-
-
-_HOST = socket.gethostname()
-_USER = _user()
 _stack: list["ActiveRun"] = []
 _stack_lock = threading.RLock()
 _experiment: str | None = None
 _start_hooks: list = []  # hook(run) after a run starts: environment capture, notebook context...
 _end_hooks: list = []  # hook(run) after a run ends
 _exit_hooks: list = []  # hook() at interpreter exit, before active runs end and spools close
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True)

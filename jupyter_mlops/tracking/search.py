@@ -18,6 +18,7 @@ from datetime import datetime
 
 from ..errors import InvalidInput, NotFound, closest
 from ..names import INT64_MAX, shown
+from ..resolve import resolve_ref
 from ..store import open_store
 from .filters import compile_search
 
@@ -48,21 +49,17 @@ class RunRecord:
 
 def resolve_run_id(con, ref: str) -> str:
     """Accept a full run id, a unique prefix of at least 4 characters, or a unique run name."""
-    if not isinstance(ref, str) or not ref:
-        raise InvalidInput(f"a run is named by its id, a unique id prefix or its name; got {ref!r}")
-    if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [ref]).fetchone():
-        return ref
-    matches = []
-    if len(ref) >= 4:
-        matches = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE starts_with(run_id, ?) LIMIT 3", [ref.lower()]).fetchall()]
-    if not matches:
-        matches = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE run_name = ? LIMIT 3", [ref]).fetchall()]
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise InvalidInput(f"{ref!r} matches several runs ({', '.join(m[:8] for m in matches)}...); give more of the run id")
-    names = [r[0] for r in con.execute("SELECT run_name FROM runs ORDER BY start_time DESC LIMIT 500").fetchall()]
-    raise NotFound(f"no run {ref!r}{closest(ref, names)}; list runs with search_runs() or `jupyter-mlops runs`")
+    def ids(sql: str, value: str) -> list[str]:
+        return [r[0] for r in con.execute(sql, [value]).fetchall()]
+
+    return resolve_ref(
+        ref, "run",
+        exact=lambda r: ids("SELECT run_id FROM runs WHERE run_id = ?", r),
+        by_prefix=lambda p: ids("SELECT run_id FROM runs WHERE starts_with(run_id, ?) LIMIT 3", p.lower()),
+        by_name=lambda n: ids("SELECT run_id FROM runs WHERE run_name = ? LIMIT 3", n),
+        candidates=lambda: [r[0] for r in con.execute("SELECT run_name FROM runs ORDER BY start_time DESC LIMIT 500")
+                            .fetchall()],
+        listing="list runs with search_runs() or `jupyter-mlops runs`")
 
 
 def get_run(run: str) -> RunRecord:
