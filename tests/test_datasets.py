@@ -29,7 +29,8 @@ def frame():
 def test_register_profiles_every_column(home, frame):
     version = ml.register_dataset(frame, "churn", description="weekly", tags={"source": "crm"})
     assert (version.ref, version.rows, version.storage) == ("churn@1", 2000, "snapshot")
-    assert version.schema == {"age": "DOUBLE", "plan": "VARCHAR", "charges": "DOUBLE", "signup": "TIMESTAMP_NS", "churned": "BOOLEAN"} or set(version.schema) == set(frame.columns)
+    assert version.schema == {"age": "DOUBLE", "plan": "VARCHAR", "charges": "DOUBLE", "signup": "TIMESTAMP_NS",
+                              "churned": "BOOLEAN"} or set(version.schema) == set(frame.columns)
     by_name = {c["column_name"]: c for c in version.columns}
     age = by_name["age"]
     assert age["kind"] == "numeric" and len(age["quantiles"]) == 101
