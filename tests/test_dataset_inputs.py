@@ -65,3 +65,18 @@ def test_a_declared_scheme_reads_its_inputs(home):
         assert (source.label, source.rows, source.schema) == ("constant:2.5 (4 rows)", 4, {"v": "DOUBLE"})
     finally:
         INPUT_SCHEMES.unregister("constant")
+
+
+def test_one_frame_check_for_registration_and_drift(home):
+    import jupyter_mlops as ml
+
+    mixed = pd.DataFrame({"a": [1, "two", 3]})
+    with pytest.raises(InvalidInput, match=r"^column 'a' of the current data mixes value types \(int, str\); "
+                                           r"make it one type, e\.g\. df\['a'\] = df\['a'\]\.astype\(str\)$"):
+        open_source(mixed, "current", duckdb.connect())
+    with pytest.raises(InvalidInput, match=r"^column 'a' mixes value types \(int, str\); make it one type"):
+        ml.register_dataset(mixed, "mixed")
+    with pytest.raises(InvalidInput, match=r"^the reference frame has duplicate column names \['a'\]"):
+        open_source(pd.DataFrame([[1, 2]], columns=["a", "a"]), "reference", duckdb.connect())
+    with pytest.raises(InvalidInput, match="the frame is empty"):
+        ml.register_dataset(pd.DataFrame({"a": []}), "empty")

@@ -83,18 +83,32 @@ def _count(con, relation: str, params: list) -> int:
     return con.execute(f"SELECT count(*) FROM ({relation}) t", params).fetchall()[0][0]
 
 
-def _check_frame(frame, role: str) -> None:
+def check_frame(frame, role: str | None = None, *, require_rows: bool = False) -> None:
+    """InvalidInput naming the fix for a frame DuckDB cannot store faithfully: duplicate column names,
+    a column mixing value types, or (``require_rows``) no rows or no columns. ``role`` names the frame.
+
+    >>> import pandas as pd
+    >>> check_frame(pd.DataFrame({"a": [1, "two"]}), "current")
+    Traceback (most recent call last):
+    ...
+    jupyter_mlops.errors.InvalidInput: column 'a' of the current data mixes value types (int, str); make it one type, ...
+    """
     import pandas as pd
 
     if frame.columns.duplicated().any():
         dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise InvalidInput(f"the {role} frame has duplicate column names {dupes}; rename them (e.g. df.columns = [...])")
+        named = f"the {role} frame" if role else "the frame"
+        raise InvalidInput(f"{named} has duplicate column names {dupes}; rename them (e.g. df.columns = [...])")
+    if require_rows and (len(frame.columns) == 0 or len(frame) == 0):
+        raise InvalidInput("the frame is empty (no rows or no columns); register data with at least one row")
     for column in frame.columns:
         if frame[column].dtype == object:
             kind = pd.api.types.infer_dtype(frame[column], skipna=True)
             if kind.startswith("mixed"):
+                types = sorted({type(v).__name__ for v in frame[column].dropna().head(1000)})
+                of = f" of the {role} data" if role else ""
                 raise InvalidInput(
-                    f"column {column!r} of the {role} data mixes value types; make it one type, "
+                    f"column {column!r}{of} mixes value types ({', '.join(types)}); make it one type, "
                     f"e.g. df[{column!r}] = df[{column!r}].astype(str)"
                 )
 
@@ -110,7 +124,7 @@ def require_file(version) -> None:
 def open_source(data, role: str, con) -> Source:
     """Resolve ``data`` (a dataset ref, a DataFrame or a file path) for scanning on ``con``."""
     if is_frame(data):
-        _check_frame(data, role)
+        check_frame(data, role)
         view = f"_drift_{role}"
         con.register(view, data)
         relation = f"SELECT * FROM {view}"

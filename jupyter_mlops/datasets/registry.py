@@ -22,7 +22,7 @@ from ..provenance import utc_now
 from ..store import open_store
 from ..store.transaction import rollback
 from .events import version_registered
-from .inputs import is_frame
+from .inputs import check_frame, is_frame
 from .profile import profile_relation
 from .refs import check_name, parse_ref
 
@@ -81,30 +81,11 @@ def _memory_connection():
     return con
 
 
-def _check_frame(frame) -> None:
-    import pandas as pd
-
-    if frame.columns.duplicated().any():
-        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise InvalidInput(f"the frame has duplicate column names {dupes}; rename them (e.g. df.columns = [...])")
-    if len(frame.columns) == 0 or len(frame) == 0:
-        raise InvalidInput("the frame is empty (no rows or no columns); register data with at least one row")
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            kind = pd.api.types.infer_dtype(frame[column], skipna=True)
-            if kind.startswith("mixed"):
-                types = sorted({type(v).__name__ for v in frame[column].dropna().head(1000)})
-                raise InvalidInput(
-                    f"column {column!r} mixes value types ({', '.join(types)}); make it one type, "
-                    f"e.g. df[{column!r}] = df[{column!r}].astype(str)"
-                )
-
-
 def _materialize(data, con, scratch: Path, snapshot: bool) -> tuple[str, str, Path | None]:
     """Return (relation SQL over a Parquet/CSV file, source description, file to snapshot)."""
     target = scratch / "data.parquet"
     if is_frame(data):
-        _check_frame(data)
+        check_frame(data, require_rows=True)
         con.register("_frame", data)
         con.execute("COPY (SELECT * FROM _frame) TO ? (FORMAT parquet, COMPRESSION zstd)", [str(target)])
         con.unregister("_frame")
