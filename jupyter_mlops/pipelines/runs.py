@@ -187,8 +187,8 @@ def run_pipeline(notebook, parameters: dict | None = None, name: str | None = No
 def schedule_ever_ran(name: str) -> bool:
     """Whether any pipeline run came from schedule ``name`` (a removed schedule keeps its runs).
 
-    >>> schedule_ever_ran("nightly")  # doctest: +SKIP
-    True
+    >>> schedule_ever_ran("nightly")
+    False
     """
     with open_store().connect() as con:
         return con.execute("SELECT 1 FROM pipeline_runs WHERE schedule = ? LIMIT 1", [name]).fetchone() is not None

@@ -370,8 +370,8 @@ def list_schedules():
 def pending_run_requests() -> dict[str, int]:
     """Run-now requests no scheduler has claimed yet, counted per schedule: ``{schedule: count}``.
 
-    >>> pending_run_requests()  # doctest: +SKIP
-    {'nightly': 1}
+    >>> pending_run_requests()  # a fresh store; after request_run("nightly"): {'nightly': 1}
+    {}
     """
     with open_store().connect() as con:
         rows = con.execute(

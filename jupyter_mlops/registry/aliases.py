@@ -190,8 +190,10 @@ def alias_changes(name: str) -> list[AliasChange]:
 def model_aliases(name: str) -> dict[str, int]:
     """Where each alias of a model points now: ``{alias: version}``; NotFound for an unknown model.
 
-    >>> model_aliases("churn-clf")  # doctest: +SKIP
-    {'champion': 3, 'challenger': 4}
+    >>> model_aliases("churn-clf")
+    Traceback (most recent call last):
+    ...
+    jupyter_mlops.errors.NotFound: no model 'churn-clf'; models: none yet (register one with ...)
     """
     with open_store().connect() as con:
         _versions_of(con, name)
@@ -201,8 +203,8 @@ def model_aliases(name: str) -> dict[str, int]:
 def aliases_by_model() -> dict[str, dict[str, int]]:
     """Every model's aliases at once: ``{name: {alias: version}}`` (models without aliases left out).
 
-    >>> aliases_by_model()  # doctest: +SKIP
-    {'churn-clf': {'champion': 3}}
+    >>> aliases_by_model()  # a fresh store; after set_alias("churn-clf", "champion", 3): {'churn-clf': {'champion': 3}}
+    {}
     """
     with open_store().connect() as con:
         rows = con.execute("SELECT name, alias, version FROM model_aliases ORDER BY name, alias").fetchall()
