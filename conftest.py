@@ -38,7 +38,18 @@ def _doctest_store(request, tmp_path, monkeypatch, doctest_namespace):
         "plan": ["basic", "pro", "pro", "basic", "basic", "pro", "basic", "pro"],
         "churned": [1, 0, 0, 0, 1, 0, 1, 0],
     })
-    doctest_namespace.update(ml=ml, pd=pd, np=np, churn=churn)
+    # ``customers`` (500 rows) and ``customers_later`` (monthly charges up by a third, more 'pro'
+    # plans): enough rows for the drift examples to find a shift.
+    rng = np.random.default_rng(7)
+    customers = pd.DataFrame({
+        "tenure": rng.integers(1, 60, 500),
+        "monthly_charges": rng.normal(60, 15, 500).round(2),
+        "plan": rng.choice(["basic", "pro"], 500, p=[0.7, 0.3]),
+        "churned": rng.integers(0, 2, 500),
+    })
+    customers_later = customers.assign(monthly_charges=(customers.monthly_charges * 1.33).round(2),
+                                       plan=rng.choice(["basic", "pro"], 500, p=[0.4, 0.6]))
+    doctest_namespace.update(ml=ml, pd=pd, np=np, churn=churn, customers=customers, customers_later=customers_later)
     yield
     while runs._stack:
         runs._stack[-1].end("finished")
