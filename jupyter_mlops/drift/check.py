@@ -191,9 +191,10 @@ def check_drift(reference, current, columns=None, method="auto", threshold=None,
     (``"churn/3"``, ``"churn@champion"``) links the report to the model version serving this data.
     The report is saved in the store unless ``save=False``.
 
-    >>> report = check_drift("churn@1", df_new, method={"plan": "psi"}, target="churned")   # doctest: +SKIP
-    >>> report.drifted_columns, report.drift_share                                        # doctest: +SKIP
-    (['tenure'], 0.25)
+    >>> v = ml.register_dataset(customers, "customers")
+    >>> report = check_drift("customers@1", customers_later, method={"plan": "psi"}, target="churned")
+    >>> report.drifted_columns, round(report.drift_share, 2)
+    (['monthly_charges', 'plan'], 0.67)
     """
     from ..datasets.inputs import open_source
     from .multivariate import domain_classifier

@@ -5,7 +5,12 @@ History is plain SQL, e.g. the drift share of ``churn`` over time::
     SELECT created_at, drift_share FROM drift_reports
     WHERE reference_name = 'churn' OR current_name = 'churn' ORDER BY created_at
 
->>> drift_history("churn")[["created_at", "drift_share", "drifted"]]     # doctest: +SKIP
+>>> import jupyter_mlops as ml
+>>> v = ml.register_dataset(customers, "customers")
+>>> report = ml.check_drift("customers@1", customers_later)
+>>> drift_history("customers")[["drift_share", "drifted"]]
+   drift_share  drifted
+0          0.5     True
 """
 
 from __future__ import annotations
@@ -80,8 +85,11 @@ def _resolve_id(con, report_id: str) -> str:
 def get_drift_report(report_id: str) -> DriftReport:
     """A saved report, by id or a unique id prefix (4+ characters).
 
-    >>> get_drift_report(drift_history("churn")["report_id"].iloc[-1]).drifted_columns    # doctest: +SKIP
-    ['tenure']
+    >>> import jupyter_mlops as ml
+    >>> v = ml.register_dataset(customers, "customers")
+    >>> report = ml.check_drift("customers@1", customers_later)
+    >>> get_drift_report(drift_history("customers")["report_id"].iloc[-1]).drifted_columns
+    ['monthly_charges', 'plan']
     """
     with open_store().connect() as con:
         report_id = _resolve_id(con, report_id)
@@ -117,7 +125,12 @@ def drift_history(dataset: str | None = None, limit: int | None = None, *, model
     """Saved drift reports, oldest first, as a DataFrame; ``dataset`` keeps the reports whose
     reference or current data is a version of that dataset, ``model`` those of a model's versions.
 
-    >>> drift_history("churn")[["created_at", "current", "drift_share", "drifted"]]     # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> v = ml.register_dataset(customers, "customers")
+    >>> report = ml.check_drift("customers@1", customers_later)
+    >>> drift_history("customers")[["current", "drift_share", "drifted"]]
+                    current  drift_share  drifted
+    0  DataFrame (500 rows)          0.5     True
     """
     from ..datasets.refs import parse_ref
 

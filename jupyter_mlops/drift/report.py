@@ -1,10 +1,14 @@
 """What a drift check returns: a ``DriftReport`` with one ``ColumnDrift`` per column.
 
->>> report = check_drift("churn@1", df_new)             # doctest: +SKIP
->>> report.drifted, report.drift_share, report.drifted_columns   # doctest: +SKIP
-(False, 0.25, ['tenure'])
->>> report.to_frame()                                    # doctest: +SKIP
->>> report.save_html("drift.html")                       # doctest: +SKIP
+>>> import jupyter_mlops as ml
+>>> v = ml.register_dataset(customers, "customers")
+>>> report = ml.check_drift("customers@1", customers_later)
+>>> report.drifted, report.drift_share, report.drifted_columns
+(True, 0.5, ['monthly_charges', 'plan'])
+>>> report.to_frame().set_index("column")["drifted"].to_dict()
+{'monthly_charges': True, 'plan': True, 'churned': False, 'tenure': False}
+>>> report.save_html("drift.html")
+'drift.html'
 """
 
 from __future__ import annotations
@@ -135,7 +139,10 @@ class DriftReport:
     def save_html(self, path) -> str:
         """Write the report as a standalone HTML page; return the path.
 
-        >>> check_drift("churn@1", "new.parquet").save_html("drift.html")   # doctest: +SKIP
+        >>> import jupyter_mlops as ml
+        >>> v = ml.register_dataset(customers, "customers")
+        >>> customers_later.to_parquet("new.parquet")
+        >>> ml.check_drift("customers@1", "new.parquet").save_html("drift.html")
         'drift.html'
         """
         from pathlib import Path
