@@ -34,9 +34,20 @@ from .errors import InvalidInput, NotFound, closest
 Lookup = Callable[[str], Sequence[str]]
 
 
-def resolve_ref(ref, kind: str, *, exact: Lookup, by_prefix: Lookup, candidates: Callable[[], Sequence[str]],
-                listing: str, by_name: Lookup | None = None, min_prefix: int = 4, plural: str | None = None,
-                named_by: str | None = None, show: Callable[[str], str] = lambda i: i[:8] + "...") -> str:
+def resolve_ref(
+    ref,
+    kind: str,
+    *,
+    exact: Lookup,
+    by_prefix: Lookup,
+    candidates: Callable[[], Sequence[str]],
+    listing: str,
+    by_name: Lookup | None = None,
+    min_prefix: int = 4,
+    plural: str | None = None,
+    named_by: str | None = None,
+    show: Callable[[str], str] = lambda i: i[:8] + "...",
+) -> str:
     """The one id ``ref`` names: exact id, then unique prefix (``min_prefix``+ characters), then name.
 
     ``by_name`` may return several ids (names need not be unique): that is ambiguous, as a prefix
@@ -57,6 +68,7 @@ def resolve_ref(ref, kind: str, *, exact: Lookup, by_prefix: Lookup, candidates:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise InvalidInput(f"{ref!r} matches several {plural} ({', '.join(show(m) for m in matches)}); "
-                           f"give more of the {kind} id")
+        raise InvalidInput(
+            f"{ref!r} matches several {plural} ({', '.join(show(m) for m in matches)}); give more of the {kind} id"
+        )
     raise NotFound(f"no {kind} {ref!r}{closest(ref, list(candidates()))}; {listing}")

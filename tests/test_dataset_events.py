@@ -48,8 +48,9 @@ def test_subscribers_hear_each_new_version_once_and_their_errors_reach_the_calle
     from jupyter_mlops.errors import InvalidInput
 
     heard = []
-    on_version_registered("test.listener", lambda store, version, relation, params, profile:
-                          heard.append((version.ref, profile.rows)))
+    on_version_registered(
+        "test.listener", lambda store, version, relation, params, profile: heard.append((version.ref, profile.rows))
+    )
     try:
         frame = pd.DataFrame({"x": [1, 2, 3]})
         ml.register_dataset(frame, "events")

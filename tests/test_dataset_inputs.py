@@ -34,14 +34,24 @@ def test_frames_files_and_registered_versions_resolve_alike(home, tmp_path):
     frame.to_csv(tmp_path / "d.csv", index=False)
     ml.register_dataset(frame, "inputs")
     con = duckdb.connect()
-    sources = [open_source(data, "current", con)
-               for data in (frame, tmp_path / "d.parquet", str(tmp_path / "d.csv"), "inputs@1",
-                            ml.describe_dataset("inputs@1"))]
+    sources = [
+        open_source(data, "current", con)
+        for data in (
+            frame,
+            tmp_path / "d.parquet",
+            str(tmp_path / "d.csv"),
+            "inputs@1",
+            ml.describe_dataset("inputs@1"),
+        )
+    ]
     assert [s.label for s in sources] == ["DataFrame (3 rows)", "d.parquet", "d.csv", "inputs@1", "inputs@1"]
     assert {s.rows for s in sources} == {3}
     for source in sources:
-        assert sorted(con.execute(f"SELECT x FROM ({source.relation}) t", source.params).fetchall()) == \
-            [(1.0,), (2.0,), (3.0,)]
+        assert sorted(con.execute(f"SELECT x FROM ({source.relation}) t", source.params).fetchall()) == [
+            (1.0,),
+            (2.0,),
+            (3.0,),
+        ]
     assert sources[3].dataset == ("inputs", 1) and sources[0].dataset == (None, None)
 
 
@@ -49,8 +59,9 @@ def test_bad_inputs_fail_with_the_fix(home, tmp_path):
     con = duckdb.connect()
     with pytest.raises(NotFound, match="current file .*missing.parquet.* does not exist"):
         open_source(str(tmp_path / "missing.parquet"), "current", con)
-    with pytest.raises(InvalidInput, match="reference must be a dataset like 'churn@1', a DataFrame or a Parquet/CSV "
-                                           "path; got int"):
+    with pytest.raises(
+        InvalidInput, match="reference must be a dataset like 'churn@1', a DataFrame or a Parquet/CSV path; got int"
+    ):
         open_source(42, "reference", con)
     assert not is_frame({"x": [1]}) and is_frame(pd.DataFrame())
 
@@ -71,8 +82,11 @@ def test_one_frame_check_for_registration_and_drift(home):
     import jupyter_mlops as ml
 
     mixed = pd.DataFrame({"a": [1, "two", 3]})
-    with pytest.raises(InvalidInput, match=r"^column 'a' of the current data mixes value types \(int, str\); "
-                                           r"make it one type, e\.g\. df\['a'\] = df\['a'\]\.astype\(str\)$"):
+    with pytest.raises(
+        InvalidInput,
+        match=r"^column 'a' of the current data mixes value types \(int, str\); "
+        r"make it one type, e\.g\. df\['a'\] = df\['a'\]\.astype\(str\)$",
+    ):
         open_source(mixed, "current", duckdb.connect())
     with pytest.raises(InvalidInput, match=r"^column 'a' mixes value types \(int, str\); make it one type"):
         ml.register_dataset(mixed, "mixed")

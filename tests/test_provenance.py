@@ -43,17 +43,22 @@ def test_utc_now_is_naive_utc():
 def test_no_module_keeps_its_own_clock_or_identity():
     # The private copies this module replaced must not come back.
     root = os.path.join(os.path.dirname(__file__), "..", "jupyter_mlops")
-    found = subprocess.run(["grep", "-rnE", r"_USER\b|_HOST\b|def now_ms|datetime\.now\(timezone\.utc\)\.replace",
-                            root, "--include=*.py"], capture_output=True, text=True).stdout
+    found = subprocess.run(
+        ["grep", "-rnE", r"_USER\b|_HOST\b|def now_ms|datetime\.now\(timezone\.utc\)\.replace", root, "--include=*.py"],
+        capture_output=True,
+        text=True,
+    ).stdout
     offenders = [line for line in found.splitlines() if "provenance.py" not in line]
     assert offenders == []
 
 
 def test_a_run_records_who_started_it(tmp_path):
-    code = ("import jupyter_mlops as ml\n"
-            "with ml.start_run() as run: pass\n"
-            "record = ml.get_run(run.run_id)\n"
-            "print(record.user, record.host)\n")
+    code = (
+        "import jupyter_mlops as ml\n"
+        "with ml.start_run() as run: pass\n"
+        "record = ml.get_run(run.run_id)\n"
+        "print(record.user, record.host)\n"
+    )
     env = {**os.environ, "MLOPS_HOME": str(tmp_path / ".mlops")}
     done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
     assert done.stdout.split() == [getpass.getuser(), socket.gethostname()]

@@ -13,10 +13,14 @@ HEX = st.text("0123456789abcdef", min_size=8, max_size=12)
 def _resolve(ref, ids, names=None):
     names = names or {}
     return resolve_ref(
-        ref, "thing", exact=lambda r: [i for i in ids if i == r],
+        ref,
+        "thing",
+        exact=lambda r: [i for i in ids if i == r],
         by_prefix=lambda p: [i for i in ids if i.startswith(p)],
         by_name=(lambda n: [i for i, name in names.items() if name == n]) if names else None,
-        candidates=lambda: ids, listing="list them with things()")
+        candidates=lambda: ids,
+        listing="list them with things()",
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -52,8 +56,11 @@ def test_an_exact_id_wins_over_a_longer_id_it_prefixes():
 def test_names_resolve_even_when_short_and_several_of_one_name_are_ambiguous():
     ids = ["aaaa1111", "bbbb2222", "cccc3333"]
     assert _resolve("rf", ids, {"aaaa1111": "rf", "bbbb2222": "lr"}) == "aaaa1111"
-    with pytest.raises(InvalidInput, match=r"'lr' matches several things \(bbbb2222\.\.\., cccc3333\.\.\.\); "
-                                           r"give more of the thing id"):
+    with pytest.raises(
+        InvalidInput,
+        match=r"'lr' matches several things \(bbbb2222\.\.\., cccc3333\.\.\.\); "
+        r"give more of the thing id",
+    ):
         _resolve("lr", ids, {"bbbb2222": "lr", "cccc3333": "lr"})
 
 

@@ -72,7 +72,9 @@ def _file_relation(path: Path) -> str:
         return "SELECT * FROM read_parquet(?)"
     if suffix in (".csv", ".tsv", ".txt"):
         return "SELECT * FROM read_csv(?)"
-    raise InvalidInput(f"cannot read {path.name} for a drift check: give a .parquet or .csv file, a DataFrame or a dataset like 'churn@1'")
+    raise InvalidInput(
+        f"cannot read {path.name} for a drift check: give a .parquet or .csv file, a DataFrame or a dataset like 'churn@1'"
+    )
 
 
 def _describe(con, relation: str, params: list) -> dict:
@@ -132,13 +134,21 @@ def open_source(data, role: str, con) -> Source:
     if isinstance(data, (str, os.PathLike)) and Path(data).is_file():
         path = Path(data).absolute()
         relation = _file_relation(path)
-        return Source(role, path.name, _describe(con, relation, [str(path)]), _count(con, relation, [str(path)]),
-                      relation, [str(path)])
+        return Source(
+            role,
+            path.name,
+            _describe(con, relation, [str(path)]),
+            _count(con, relation, [str(path)]),
+            relation,
+            [str(path)],
+        )
     if isinstance(data, (str, os.PathLike)) and str(data).lower().endswith(_SUFFIXES):
         from ..errors import NotFound
 
-        raise NotFound(f"{role} file {str(data)[:200]!r} does not exist; give an existing .parquet/.csv path, "
-                       "a DataFrame or a dataset like 'churn@1'")
+        raise NotFound(
+            f"{role} file {str(data)[:200]!r} does not exist; give an existing .parquet/.csv path, "
+            "a DataFrame or a dataset like 'churn@1'"
+        )
     if scheme := _scheme_of(data):  # e.g. predictions:MODEL, a served model's prediction log
         frame, label = INPUT_SCHEMES.get(scheme)(data)
         source = open_source(frame, role, con)
@@ -162,4 +172,6 @@ def open_source(data, role: str, con) -> Source:
         raise InvalidInput(
             f"{role} {str(data)[:80]!r} is neither a registered dataset (like 'churn@1') nor an existing .parquet/.csv file"
         )
-    raise InvalidInput(f"{role} must be a dataset like 'churn@1', a DataFrame or a Parquet/CSV path; got {type(data).__name__}")
+    raise InvalidInput(
+        f"{role} must be a dataset like 'churn@1', a DataFrame or a Parquet/CSV path; got {type(data).__name__}"
+    )

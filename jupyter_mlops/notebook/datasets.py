@@ -17,8 +17,9 @@ def dataset_action(args, user_ns: dict):
 
     want = _ARGUMENTS[args.action]
     if len(args.targets) != want:
-        raise UsageError(f"%mlops dataset {args.action} takes {want} argument(s), got {len(args.targets)}; "
-                         "see %mlops help dataset")
+        raise UsageError(
+            f"%mlops dataset {args.action} takes {want} argument(s), got {len(args.targets)}; see %mlops help dataset"
+        )
     if args.action == "register":
         if not args.name:
             raise UsageError("give the dataset a name: %mlops dataset register df --name churn")

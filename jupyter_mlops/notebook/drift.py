@@ -32,7 +32,15 @@ def drift_action(args, user_ns: dict):
     def data(name: str):
         return user_ns[name] if name.isidentifier() and name in user_ns else name
 
-    report = check_drift(data(args.reference), data(args.current), columns=args.columns, method=method_option(args),
-                         threshold=args.threshold, target=args.target, prediction=args.prediction,
-                         correction=args.correction, save=not args.no_save)
+    report = check_drift(
+        data(args.reference),
+        data(args.current),
+        columns=args.columns,
+        method=method_option(args),
+        threshold=args.threshold,
+        target=args.target,
+        prediction=args.prediction,
+        correction=args.correction,
+        save=not args.no_save,
+    )
     return DriftView(report)
