@@ -49,7 +49,13 @@ def _doctest_store(request, tmp_path, monkeypatch, doctest_namespace):
     })
     customers_later = customers.assign(monthly_charges=(customers.monthly_charges * 1.33).round(2),
                                        plan=rng.choice(["basic", "pro"], 500, p=[0.4, 0.6]))
-    doctest_namespace.update(ml=ml, pd=pd, np=np, churn=churn, customers=customers, customers_later=customers_later)
+    # ``clf``: a model fitted on ``X``/``y`` (two customers columns) for the registry and serving examples.
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = customers[["tenure", "monthly_charges"]], customers["churned"]
+    clf = LogisticRegression().fit(X, y)
+    doctest_namespace.update(ml=ml, pd=pd, np=np, churn=churn, customers=customers, customers_later=customers_later,
+                             X=X, y=y, clf=clf)
     yield
     while runs._stack:
         runs._stack[-1].end("finished")
