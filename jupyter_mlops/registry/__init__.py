@@ -1,11 +1,10 @@
 """The model registry: versions with provenance, aliases with history, safe loading, promotion gates.
 
 >>> import jupyter_mlops as ml
->>> v = ml.register_model(clf, "churn", input_example=X_test.head())          # doctest: +SKIP
->>> ml.set_alias("churn", "champion", v.version, reason="first model")        # doctest: +SKIP
->>> ml.load_model("churn@champion")                                           # doctest: +SKIP
->>> ml.compare_models("churn", "champion", "challenger", "churn@6", "churned",
-...                   ml.PromotionPolicy("roc_auc", 0.01), promote=True)     # doctest: +SKIP
+>>> v = ml.register_model(clf, "churn", input_example=X.head())
+>>> change = ml.set_alias("churn", "champion", v.version, reason="first model")
+>>> ml.load_model("churn@champion").predict(X.head(3)).shape
+(3,)
 """
 
 from .aliases import AliasChange, model_history, rollback, set_alias

@@ -8,9 +8,19 @@ each with the version the other left behind as its ``from_version``.
 ``rollback`` undoes the latest move still in effect: history is replayed as a stack (a move
 pushes its version, a rollback pops one), so rolling back twice walks back two moves.
 
->>> set_alias("churn", "champion", 3, reason="better AUC on churn@5")    # doctest: +SKIP
->>> rollback("churn", "champion", reason="latency regression")           # doctest: +SKIP
->>> model_history("churn")[["alias", "from_version", "to_version", "reason"]]   # doctest: +SKIP
+>>> import jupyter_mlops as ml
+>>> for _ in range(3):
+...     v = ml.register_model(clf, "churn")
+>>> first = set_alias("churn", "champion", 2, reason="first model")
+>>> set_alias("churn", "champion", 3, reason="better AUC on churn@5").to_version
+3
+>>> rollback("churn", "champion", reason="latency regression").to_version
+2
+>>> model_history("churn")[["alias", "from_version", "to_version", "reason"]]
+      alias  from_version  to_version                 reason
+0  champion          <NA>           2            first model
+1  champion             2           3  better AUC on churn@5
+2  champion             3           2     latency regression
 """
 
 from __future__ import annotations
@@ -123,7 +133,12 @@ def set_alias(name: str, alias: str, version, reason: str | None = None, *, user
     ``user`` is who to record (default: the OS user); ``action`` is ``set`` or ``promote``.
     Returns the history entry, or None when the alias already pointed there (nothing recorded).
 
-    >>> set_alias("churn", "champion", 3, reason="AUC 0.84 -> 0.87 on churn@5")    # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> for _ in range(3):
+    ...     v = ml.register_model(clf, "churn")
+    >>> change = set_alias("churn", "champion", 3, reason="AUC 0.84 -> 0.87 on churn@5")
+    >>> change.action, change.from_version, change.to_version
+    ('set', None, 3)
     """
     check_model_name(name)
     check_alias(alias)
@@ -142,7 +157,12 @@ def rollback(name: str, alias: str = "champion", reason: str | None = None, *, u
 
     Recorded as a new history entry (action ``rollback``); rolling back again walks further back.
 
-    >>> rollback("churn", "champion", reason="p95 latency doubled")     # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> for version in (1, 2):
+    ...     v = ml.register_model(clf, "churn"); change = set_alias("churn", "champion", version)
+    >>> change = rollback("churn", "champion", reason="p95 latency doubled")
+    >>> change.action, change.from_version, change.to_version
+    ('rollback', 2, 1)
     """
     check_model_name(name)
     check_alias(alias)
@@ -166,7 +186,11 @@ def model_history(name: str, alias: str | None = None):
     """Every alias move of model ``name`` (or of one alias), oldest first; a DataFrame with
     ``seq, alias, action, from_version, to_version, reason, user, host, changed_at, decision_id``.
 
-    >>> model_history("churn", "champion")      # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> v = ml.register_model(clf, "churn"); change = set_alias("churn", "champion", 1)
+    >>> model_history("churn", "champion")[["from_version", "to_version", "action"]]
+       from_version  to_version action
+    0          <NA>           1    set
     """
     check_model_name(name)
     if alias is not None:

@@ -2,7 +2,9 @@
 unless told otherwise. Trust comes from the caller (``allow_unsafe``, ``trusted``), never from the
 store: a registry row or a blob can name a flavour, but not widen what is trusted.
 
->>> model = load_model("churn@champion")       # doctest: +SKIP
+>>> import jupyter_mlops as ml
+>>> v = ml.register_model(clf, "churn"); change = ml.set_alias("churn", "champion", 1)
+>>> model = load_model("churn@champion")
 """
 
 from __future__ import annotations
@@ -103,8 +105,11 @@ def load_model(ref, allow_unsafe: bool = False, trusted=None):
     needing other types, is refused unless ``allow_unsafe=True``, and then loads with an
     UnsafeModelWarning.
 
-    >>> model = load_model("churn@champion")       # doctest: +SKIP
-    >>> model.predict(X_new)                       # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> v = ml.register_model(clf, "churn"); change = ml.set_alias("churn", "champion", 1)
+    >>> model = load_model("churn@champion")
+    >>> model.predict(X.head(3)).shape
+    (3,)
     """
     extra = check_extra_trusted(trusted)
     store = open_store()

@@ -1,9 +1,12 @@
 """Registering a model version: from a fitted object, or from the model a run logged.
 
->>> v = register_model(model, "churn", input_example=X_test[:5])      # doctest: +SKIP
->>> v.ref, v.run_id[:8], v.datasets                                   # doctest: +SKIP
-('churn/1', '3fa2c1d9', ['churn@2'])
->>> register_model("runs:/3fa2c1d9/model", "churn")                   # doctest: +SKIP
+>>> import jupyter_mlops as ml
+>>> d = ml.register_dataset(customers, "customers")
+>>> with ml.start_run("train") as run:
+...     train = ml.load_dataset("customers@1")
+...     v = register_model(clf, "churn", input_example=X.head())
+>>> v.ref, v.run_id == run.run_id, v.datasets
+('churn/1', True, ['customers@1'])
 """
 
 from __future__ import annotations
@@ -137,9 +140,8 @@ def register_model(model=None, name: str | None = None, run=None, description: s
     every load then needs the same ``trusted=[...]`` (or ``allow_unsafe=True``), since the store
     itself never widens trust.
 
-    >>> register_model(clf, "churn", input_example=X_test.head())       # doctest: +SKIP
-    <ModelVersion churn/1: sklearn LogisticRegression, run 3fa2c1d9>
-    >>> register_model("runs:/3fa2c1d9/model", "churn")                 # doctest: +SKIP
+    >>> register_model(clf, "churn", input_example=X.head())
+    <ModelVersion churn/1: sklearn LogisticRegression...>
     """
     from ..tracking.runs import active_run
 

@@ -5,8 +5,10 @@ flavour that wrote it, the run that produced it, that run's training dataset ver
 a snapshot of its metrics, and a signature. ``register.py`` creates versions, ``loading.py``
 loads them.
 
->>> get_model_version("churn@champion")                               # doctest: +SKIP
-<ModelVersion churn/3 (champion): sklearn Pipeline, run 3fa2c1d9>
+>>> import jupyter_mlops as ml
+>>> v = ml.register_model(clf, "churn"); change = ml.set_alias("churn", "champion", 1)
+>>> get_model_version("churn@champion")
+<ModelVersion churn/1 (champion): sklearn LogisticRegression>
 """
 
 from __future__ import annotations
@@ -155,7 +157,11 @@ def _from_row(name, version, row, aliases) -> ModelVersion:
 def get_model_version(ref) -> ModelVersion:
     """One version with its provenance, signature and aliases (``churn``, ``churn/3``, ``churn@champion``).
 
-    >>> get_model_version("churn@champion").metrics["training_roc_auc"]     # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> with ml.start_run("train"):
+    ...     ml.log_metric("training_roc_auc", 0.91); v = ml.register_model(clf, "churn")
+    >>> change = ml.set_alias("churn", "champion", 1)
+    >>> get_model_version("churn@champion").metrics["training_roc_auc"]
     0.91
     """
     with open_store().connect() as con:
@@ -165,7 +171,10 @@ def get_model_version(ref) -> ModelVersion:
 def model_versions(name: str, include_deleted: bool = False) -> list[ModelVersion]:
     """Every version of model ``name``, oldest first (deleted ones only when asked).
 
-    >>> [v.ref for v in model_versions("churn")]      # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> for _ in range(2):
+    ...     v = ml.register_model(clf, "churn")
+    >>> [v.ref for v in model_versions("churn")]
     ['churn/1', 'churn/2']
     """
     check_model_name(name)
@@ -177,7 +186,11 @@ def model_versions(name: str, include_deleted: bool = False) -> list[ModelVersio
 def list_models():
     """Every registered model with its latest live version, version count and aliases; a DataFrame.
 
-    >>> list_models()[["name", "latest_version", "aliases"]]     # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> v = ml.register_model(clf, "churn"); change = ml.set_alias("churn", "champion", 1)
+    >>> list_models()[["name", "latest_version", "aliases"]]
+        name  latest_version     aliases
+    0  churn               1  champion=1
     """
     with open_store().connect() as con:
         return con.execute(
@@ -212,8 +225,11 @@ def delete_model_version(name: str, version) -> ModelVersion:
 
     A version an alias points at cannot be deleted until the alias moves. The artifact is kept.
 
-    >>> delete_model_version("churn", 2)      # doctest: +SKIP
-    <ModelVersion churn/2: sklearn LogisticRegression, run 3fa2c1d9, deleted>
+    >>> import jupyter_mlops as ml
+    >>> for _ in range(2):
+    ...     v = ml.register_model(clf, "churn")
+    >>> delete_model_version("churn", 2)
+    <ModelVersion churn/2: sklearn LogisticRegression, deleted>
     """
     return _set_deleted(name, version, True)
 
@@ -221,7 +237,12 @@ def delete_model_version(name: str, version) -> ModelVersion:
 def restore_model_version(name: str, version) -> ModelVersion:
     """Undo ``delete_model_version``.
 
-    >>> restore_model_version("churn", 2)     # doctest: +SKIP
+    >>> import jupyter_mlops as ml
+    >>> for _ in range(2):
+    ...     v = ml.register_model(clf, "churn")
+    >>> deleted = delete_model_version("churn", 2)
+    >>> restore_model_version("churn", 2)
+    <ModelVersion churn/2: sklearn LogisticRegression>
     """
     return _set_deleted(name, version, False)
 
