@@ -15,9 +15,9 @@ from IPython.utils.capture import capture_output
 
 import jupyter_mlops as ml
 from jupyter_mlops.errors import InvalidInput, NotFound
+from jupyter_mlops.notebook.serving import ServersView
 from jupyter_mlops.serving import list_servers, prediction_log, serve, set_traffic
 from jupyter_mlops.serving.cli import parse_auto_shift
-from jupyter_mlops.notebook.serving import ServersView
 from jupyter_mlops.serving.traffic import AutoShift
 
 from .conftest import python_code

@@ -18,8 +18,6 @@ from ..names import check_name
 from ..resolve import resolve_ref
 from ..store import open_store
 from .notebooks import notebook_warnings
-
-OUTPUT_FOLDER = "pipeline-outputs"  # where `%mlops pipeline show` and the sidebar write executed notebooks
 from .records import (
     COLUMNS,
     JSON_COLUMNS,
@@ -29,6 +27,8 @@ from .records import (
 )
 from .spec import PipelineSpec
 from .view import PipelineRun
+
+OUTPUT_FOLDER = "pipeline-outputs"  # where `%mlops pipeline show` and the sidebar write executed notebooks
 
 STATUSES = ("queued", "running", "finished", "failed")
 _ORDER = "coalesce(started_at, queued_at) DESC, pipeline_run_id"
