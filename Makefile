@@ -65,8 +65,6 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
 
 test: $(TEST_STAMP) | $(CHROMIUM)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: $(TEST_STAMP)

@@ -106,8 +106,8 @@ def _row(rows: list, executor: str, target) -> Row:
         return statistics.median(r[key] for r in rows)
 
     each = ", ".join(f"{r['due_to_kernel'] * 1e3:.0f}" for r in rows)
-    how = {"local": "local executor: one worker process per run, a spare kept ready with its imports done",
-           "inline": "inline executor: threads of the scheduler process, papermill already imported after the first run"}[executor]
+    how = {"local": "local executor: one worker process per run, a spare kept ready with its imports done", "inline": "inline executor: threads of the "
+           "scheduler process, papermill already imported after the first run"}[executor]
     note = (f"Median of {len(rows)} occurrences (after one warm-up) of a `* * * * *` schedule fired by a real "
             f"`jupyter-mlops scheduler` process ({how}; --interval 1), time driven by its clock file; "
             f"each: {each} ms. Split (medians): "

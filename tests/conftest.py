@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import textwrap
+import json
 import time
 from pathlib import Path
 
@@ -53,23 +53,6 @@ def python_code(code: str, home: Path, *, wait: bool = True, env: dict | None = 
 
 
 @pytest.fixture
-def started(home):
-    """The serving tests' ``start(**kwargs)``: serves through ``serve()``; every server stops when the test ends."""
-    from jupyter_mlops.serving import serve
-
-    servers = []
-
-    def start(model="cancer@champion", **kwargs):
-        server = serve(model, **kwargs)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
 def jp_server_config(home):
     """A real in-process Jupyter server (pytest-jupyter's jp_serverapp) with our extension enabled."""
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}}
@@ -77,11 +60,8 @@ def jp_server_config(home):
 
 @pytest.fixture
 def api(jp_fetch):
-    """``await api("/runs", expect=200)``: call the REST API through the server, check the status and the
-    body against the operation's schema in openapi.json, return JSON."""
+    """``await api("/runs", expect=200)``: call the REST API through the server, check the status, return JSON."""
     import tornado.httpclient
-
-    from .wire_schema import check_schema
 
     async def call(path, method="GET", params=None, body=None, expect=200, **kwargs):
         try:
@@ -90,9 +70,7 @@ def api(jp_fetch):
         except tornado.httpclient.HTTPClientError as error:
             response = error.response
         assert response.code == expect, response.body
-        answer = json.loads(response.body)
-        check_schema(method, path, response.code, answer)  # the body matches its operation's schema
-        return answer
+        return json.loads(response.body)
 
     return call
 

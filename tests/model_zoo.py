@@ -23,28 +23,9 @@ def _data():
 
 def _zoo() -> dict:
     """name -> (unfitted model, data kind): 'class' (iris), 'binary', 'reg' (diabetes), 'mixed', 'unsup'."""
-    from sklearn import (
-        calibration,
-        cluster,
-        compose,
-        decomposition,
-        discriminant_analysis,
-        ensemble,
-        feature_selection,
-        gaussian_process,
-        impute,
-        isotonic,
-        kernel_approximation,
-        linear_model,
-        multiclass,
-        naive_bayes,
-        neighbors,
-        neural_network,
-        pipeline,
-        preprocessing,
-        svm,
-        tree,
-    )
+    from sklearn import (calibration, cluster, compose, decomposition, discriminant_analysis, ensemble,
+                         feature_selection, gaussian_process, impute, isotonic, kernel_approximation, linear_model,
+                         multiclass, naive_bayes, neighbors, neural_network, pipeline, preprocessing, svm, tree)
 
     column_prep = compose.ColumnTransformer([
         ("num", pipeline.make_pipeline(impute.SimpleImputer(), preprocessing.StandardScaler()),

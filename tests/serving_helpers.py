@@ -5,6 +5,8 @@ from __future__ import annotations
 import warnings
 from functools import lru_cache
 
+import pytest
+
 from .conftest import wait_for  # noqa: F401  (re-exported for the serving tests)
 
 
@@ -38,3 +40,20 @@ def register_cancer(extra: bool = False):
 
 def records(rows) -> list[dict]:
     return rows.to_dict(orient="records")
+
+
+@pytest.fixture
+def started(home):
+    """``start(**kwargs)`` serves through ``serve()``; every server is stopped when the test ends."""
+    from jupyter_mlops.serving import serve
+
+    servers = []
+
+    def start(model="cancer@champion", **kwargs):
+        server = serve(model, **kwargs)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

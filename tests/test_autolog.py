@@ -22,7 +22,8 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.parallel import Parallel
 
 import jupyter_mlops as ml
-from jupyter_mlops.autolog import AutologWarning, _sklearn_log, autolog, is_enabled
+from jupyter_mlops.autolog import AutologWarning, autolog, is_enabled
+from jupyter_mlops.autolog import _sklearn_log
 from jupyter_mlops.errors import InvalidInput
 from jupyter_mlops.store import open_store
 

@@ -29,8 +29,7 @@ def frame():
 def test_register_profiles_every_column(home, frame):
     version = ml.register_dataset(frame, "churn", description="weekly", tags={"source": "crm"})
     assert (version.ref, version.rows, version.storage) == ("churn@1", 2000, "snapshot")
-    assert version.schema == {"age": "DOUBLE", "plan": "VARCHAR", "charges": "DOUBLE", "signup": "TIMESTAMP_NS",
-                              "churned": "BOOLEAN"} or set(version.schema) == set(frame.columns)
+    assert version.schema == {"age": "DOUBLE", "plan": "VARCHAR", "charges": "DOUBLE", "signup": "TIMESTAMP_NS", "churned": "BOOLEAN"} or set(version.schema) == set(frame.columns)
     by_name = {c["column_name"]: c for c in version.columns}
     age = by_name["age"]
     assert age["kind"] == "numeric" and len(age["quantiles"]) == 101
@@ -108,7 +107,7 @@ def test_lineage_both_ways_explicit_and_automatic(home, frame):
     ml.register_dataset(frame, "churn")
     with ml.start_run("reader") as reader:
         ml.load_dataset("churn@1")
-    with ml.start_run("producer"):
+    with ml.start_run("producer") as producer:
         ml.register_dataset(frame.head(100), "sample")
         ml.log_input("churn@1")
     down = ml.lineage("churn@1").downstream

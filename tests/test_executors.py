@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import python_code
 from jupyter_mlops.errors import InvalidInput
 from jupyter_mlops.pipelines import executors
 from jupyter_mlops.pipelines.executors import Executor, get_executor, register_executor
 from jupyter_mlops.pipelines.runs import get_pipeline_run, list_pipeline_runs
 from jupyter_mlops.pipelines.spec import PipelineResult, PipelineSpec
 from jupyter_mlops.tracking.search import get_run, search_runs
-
-from .conftest import python_code
 
 NOTEBOOKS = Path(__file__).parent / "pipeline_notebooks"
 
@@ -155,7 +154,7 @@ def test_executors_register_by_name_and_by_entry_point(tmp_path, monkeypatch):
         assert (pool.address, pool.max_workers) == ("recorder", 3)
         assert pool.submit(PipelineSpec.new("x.ipynb", home=tmp_path)).result().status == "finished"
     finally:
-        executors.EXECUTORS.unregister("recorder")
+        executors._FACTORIES.pop("recorder")
     # A plug-in package declares `[jupyter_mlops.executors] slurm = module:factory` in its metadata.
     (tmp_path / "slurm_plugin.py").write_text(
         "from jupyter_mlops.pipelines.executors import Executor\n\n"
@@ -167,13 +166,13 @@ def test_executors_register_by_name_and_by_entry_point(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: slurm-plugin\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[jupyter_mlops.executors]\nslurm = slurm_plugin:Slurm\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    executors.EXECUTORS.reread_entry_points()
+    monkeypatch.setattr(executors, "_entry_points_loaded", False)
     try:
         pool = get_executor("slurm://cluster:6817", max_workers=4)
         assert (type(pool).__name__, pool.name, pool.max_workers) == ("Slurm", "slurm://cluster:6817", 4)
         assert "slurm" in executors.executor_names()
     finally:
-        executors.EXECUTORS.unregister("slurm")
+        executors._FACTORIES.pop("slurm", None)
 
 
 def test_worker_module_prints_the_result_for_a_spec_on_stdin(home, tmp_path):

@@ -35,7 +35,7 @@ def store_with_runs(tmp_path_factory):
         ml.set_experiment("fuzz")
         for i, (acc, opt, env) in enumerate([(0.9, "adam", "prod"), (float("nan"), "sgd", "dev"),
                                              (float("inf"), "1e-2", "ci"), (0.5, "it's", "")]):
-            with ml.start_run(f"run-{i}", tags={"env": env, "my key": "x"}):
+            with ml.start_run(f"run-{i}", tags={"env": env, "my key": "x"}) as run:
                 ml.log_params({"optimizer": opt, "lr": 0.01 * (i + 1)})
                 ml.log_metrics({"acc": acc, "val/loss": 1.0 - i / 10})
                 if i == 1:

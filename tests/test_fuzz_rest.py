@@ -22,11 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jupyter_mlops as ml
-from jupyter_mlops.server.routes import API, ROUTES
+from jupyter_mlops.server.handlers import API, ROUTES
 
 from .browser.lab import LabServer
 from .conftest import forget_store
-from .wire_schema import check_schema
 
 GROUP = re.compile(r"\(\?P<(\w+)>([^()]*(?:\([^()]*\))?[^()]*)\)")
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
@@ -146,14 +145,11 @@ def _methods(handler) -> list[str]:
 
 
 def check_answer(response: httpx.Response) -> None:
-    """The property: below 500, JSON, an object with a one-line message when an error, no traceback, and
-    the body its operation's schema in openapi.json names (an ErrorResponse for an error of ours)."""
+    """The property: below 500, JSON, an object with a one-line message when an error, no traceback."""
     where = f"{response.request.method} {str(response.request.url)[:300]}"
     assert response.status_code < 500, f"{where} -> {response.status_code}: {response.text[:500]}"
     assert "Traceback" not in response.text, f"{where} leaked a traceback"
     body = json.loads(response.text)
-    if response.status_code < 300 or "error" in body:  # ours; a bare 401/403 of Jupyter's may differ
-        check_schema(response.request.method, response.url.path.split(API, 1)[1], response.status_code, body)
     if response.status_code >= 400:
         assert isinstance(body, dict) and isinstance(body.get("message"), str), f"{where}: {response.text[:300]}"
         assert "\n" not in body["message"]

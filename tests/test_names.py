@@ -10,12 +10,10 @@ import time
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import jupyter_mlops as ml
-from jupyter_mlops.datasets.refs import check_name as check_dataset_name
-from jupyter_mlops.datasets.refs import parse_ref
+from jupyter_mlops.datasets.refs import check_name as check_dataset_name, parse_ref
 from jupyter_mlops.errors import InvalidInput
 from jupyter_mlops.names import KINDS, ascii_int, check_artifact_path, check_name, digits
 from jupyter_mlops.pipelines.params import parse_parameters

@@ -444,7 +444,7 @@ def test_gc_keeps_model_artifacts_of_purged_runs(home, cancer):
 
 
 def test_model_card_shows_versions_timeline_evaluations_decisions_escaped(champion_and_challenger, cancer):
-    from jupyter_mlops.widgets.model_card import ModelCard
+    from jupyter_mlops.registry.card import ModelCard
 
     rollback_reason = f"rolled back: {XSS}"
     compare_models("churn", "champion", "challenger", cancer, "malignant", {"primary": "accuracy"}, promote=True)
@@ -482,19 +482,3 @@ def test_each_autologged_object_links_its_own_run_even_when_an_identical_fit_fol
     assert len(runs) == 2
     assert register_model(first, "twins").run_id == runs[0]  # a match on params alone would say runs[1]
     assert register_model(second, "twins").run_id == runs[1]
-
-
-def test_a_failing_alias_move_rolls_back_and_raises_its_own_error(home):
-    # The transaction's rollback once shared a name with the public ``rollback(name, alias)``, which
-    # then replaced the error with an unrelated one and left the transaction open.
-    from jupyter_mlops.registry.aliases import _in_transaction
-    from jupyter_mlops.store import open_store
-
-    def move():
-        raise ZeroDivisionError("inside the move")
-
-    with open_store().connect() as con:
-        with pytest.raises(ZeroDivisionError, match="inside the move"):
-            _in_transaction(con, move)
-        con.execute("BEGIN TRANSACTION")  # raises if the failed move's transaction were still open
-        con.execute("ROLLBACK")

@@ -23,12 +23,7 @@ import jupyter_mlops as ml
 from jupyter_mlops.pipelines.records import record_queued, write_run_record
 from jupyter_mlops.pipelines.scheduler import Scheduler, scheduler_status
 from jupyter_mlops.pipelines.schedules import (
-    get_schedule,
-    list_schedules,
-    pause_schedule,
-    request_run,
-    resume_schedule,
-    schedule,
+    get_schedule, list_schedules, pause_schedule, request_run, resume_schedule, schedule,
 )
 from jupyter_mlops.pipelines.spec import PipelineSpec
 from jupyter_mlops.store import open_store

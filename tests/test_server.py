@@ -10,7 +10,7 @@ import pytest
 import tornado.httpclient
 
 import jupyter_mlops as ml
-from jupyter_mlops.server.routes import API, ROUTES
+from jupyter_mlops.server.handlers import API, ROUTES
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -90,24 +90,6 @@ async def test_run_detail_history_and_404(api, runs_logged):
     missing = await api("/runs/nonexistent-run", expect=404)
     assert "no run 'nonexistent-run'" in missing["message"]
     await api(f"/runs/{run_id}/metrics/accuracy", expect=404)
-
-
-async def test_metric_histories_answer_several_keys_in_one_request(api, runs_logged):
-    run_id = ml.search_runs(where="run_name = 'run-07'")["run_id"][0]
-    answer = await api(f"/runs/{run_id[:8]}/metrics", params=[("key", "val/loss"), ("key", "acc"), ("key", "never")])
-    assert answer["run_id"] == run_id[:8] and set(answer["histories"]) == {"val/loss", "acc"}
-    assert [(p["step"], p["value"]) for p in answer["histories"]["val/loss"]] == [
-        (0, pytest.approx(0.72)), (1, pytest.approx(0.36))]
-    assert answer["histories"]["acc"][0]["value"] == pytest.approx(7 / 25)
-    odd = ml.search_runs(where="run_name = 'odd-values'")["run_id"][0]
-    faithful = await api(f"/runs/{odd}/metrics", params=[("key", "nan"), ("key", "inf")])
-    values = {key: [p["value"] for p in points] for key, points in faithful["histories"].items()}
-    assert values == {"nan": ["NaN"], "inf": ["Infinity"]}
-    assert "1 to 100 'key'" in (await api(f"/runs/{run_id}/metrics", expect=400))["message"]
-    too_many = [("key", f"k{i}") for i in range(101)]
-    assert "got 101" in (await api(f"/runs/{run_id}/metrics", params=too_many, expect=400))["message"]
-    assert "no run 'nonexistent-run'" in (await api("/runs/nonexistent-run/metrics", params={"key": "acc"},
-                                                    expect=404))["message"]
 
 
 async def test_delete_and_restore_actions(api, runs_logged):

@@ -20,7 +20,7 @@ from jupyter_mlops.serving import list_servers, prediction_log
 from jupyter_mlops.serving.traffic import AutoShift, TrafficSplit
 
 from .conftest import python_code
-from .serving_helpers import cancer, records, register_cancer, wait_for  # noqa: F401
+from .serving_helpers import cancer, records, register_cancer, started, wait_for  # noqa: F401
 
 
 def test_serves_the_champion_with_health_readiness_openapi_and_every_payload_form(started):

@@ -15,13 +15,13 @@ from IPython.utils.capture import capture_output
 
 import jupyter_mlops as ml
 from jupyter_mlops.errors import InvalidInput, NotFound
-from jupyter_mlops.notebook.serving import ServersView
 from jupyter_mlops.serving import list_servers, prediction_log, serve, set_traffic
 from jupyter_mlops.serving.cli import parse_auto_shift
+from jupyter_mlops.serving.notebook import ServersView
 from jupyter_mlops.serving.traffic import AutoShift
 
 from .conftest import python_code
-from .serving_helpers import cancer, records, register_cancer, wait_for  # noqa: F401
+from .serving_helpers import cancer, records, register_cancer, started, wait_for  # noqa: F401
 
 
 def test_bearer_token_guards_everything_but_health_and_ready(started):

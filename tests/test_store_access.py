@@ -217,7 +217,7 @@ def test_dataset_sql_source_that_writes_is_refused_and_changes_nothing(filled):
     before = _state(filled)
     tmp = filled.parent
     for source in ("SELECT 1; DELETE FROM runs", "SELECT * FROM runs); DELETE FROM runs; COPY (SELECT 1",
-                   "SELECT * FROM read_csv('/etc/passwd')", "WITH x AS (DELETE FROM runs RETURNING *) SELECT * FROM x",
+                   f"SELECT * FROM read_csv('/etc/passwd')", "WITH x AS (DELETE FROM runs RETURNING *) SELECT * FROM x",
                    f"FROM runs); COPY runs TO '{tmp}/leak.csv' --"):
         with pytest.raises(InvalidInput):
             ml.register_dataset(source, "evil")

@@ -5,9 +5,7 @@ Written by ``log_input`` / ``load_dataset`` inside a run without waiting on the 
 
 from __future__ import annotations
 
-from ..store.declared import declare_blob_reference, record_kind
-
-declare_blob_reference("dataset_versions", "sha256")  # each version's Parquet file
+from ..store.fold import record_kind
 
 
 @record_kind("dsrun", order=70)

@@ -9,8 +9,7 @@
 from __future__ import annotations
 
 from ..errors import InvalidInput
-from ..names import INT32_MAX, ascii_int
-from ..names import check_name as _check_name
+from ..names import INT32_MAX, ascii_int, check_name as _check_name
 
 
 def check_name(name) -> str:

@@ -21,8 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..errors import InvalidInput
-from ..plugins import Registry
+from ..errors import InvalidInput, closest
 
 ENTRY_POINT_GROUP = "jupyter_mlops.drift_methods"
 
@@ -43,36 +42,41 @@ class DriftMethod:
         return kind in self.kinds
 
 
-class DriftMethods(Registry):
-    """The registry: ``register`` a method, ``get`` one by name or alias, case-insensitively (entry points
-    load on first use; one naming a function gets what it returns)."""
+class DriftMethods:
+    """The registry: ``register`` a method, ``get`` one by name (entry points load on first use)."""
 
     def __init__(self):
-        super().__init__("drift method", ENTRY_POINT_GROUP,
-                         unknown="no drift method {name!r}{hint}; known methods: auto, {known}")
+        self._methods: dict[str, DriftMethod] = {}
         self._aliases: dict[str, str] = {}
+        self._entry_points_loaded = False
 
-    def register(self, method: DriftMethod, obj=None) -> DriftMethod:
-        method = method if obj is None else obj
+    def register(self, method: DriftMethod) -> DriftMethod:
         if not isinstance(method, DriftMethod):
             raise InvalidInput(f"register a DriftMethod(name, compute, ...), got {type(method).__name__}")
-        super().register(method.name, method)
+        self._methods[method.name] = method
         for alias in method.aliases:
             self._aliases[alias] = method.name
         return method
 
-    def adopt(self, name: str, loaded):
-        return loaded() if callable(loaded) and not isinstance(loaded, DriftMethod) else loaded
+    def register_entry_points(self) -> None:
+        from importlib.metadata import entry_points
+
+        self._entry_points_loaded = True
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            loaded = point.load()
+            self.register(loaded() if callable(loaded) and not isinstance(loaded, DriftMethod) else loaded)
 
     def names(self) -> list[str]:
-        return sorted(super().names())
+        if not self._entry_points_loaded:
+            self.register_entry_points()
+        return sorted(self._methods)
 
     def get(self, name: str) -> DriftMethod:
+        known = self.names()
         key = self._aliases.get(str(name).lower(), str(name).lower())
-        method = super().get(key, None)
-        if method is None:
-            raise self.unknown_name(name)
-        return method
+        if key not in self._methods:
+            raise InvalidInput(f"no drift method {name!r}{closest(name, known)}; known methods: auto, {', '.join(known)}")
+        return self._methods[key]
 
 
 METHODS = DriftMethods()

@@ -6,24 +6,22 @@ categorical: every category's count, up to ``MAX_CATEGORIES``), plus a uniform r
 ``SAMPLE_ROWS`` rows (a Parquet blob, ``dataset_samples``) for the multivariate check. A version
 registered before drift existed gets its sketch on its first check, from its stored file.
 
->>> import jupyter_mlops as ml
->>> sketches, sample = load_reference(ml.register_dataset(customers, "customers"))
->>> sketches["tenure"].exact, sample.num_rows       # 59 distinct values: kept exactly
-(True, 500)
+>>> sketches, sample = load_reference(describe_dataset("churn@1"))   # doctest: +SKIP
+>>> sketches["age"].exact, sample.num_rows                              # doctest: +SKIP
+(False, 5000)
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from datetime import datetime, timezone
 
 import numpy as np
 
-from ..datasets.events import on_version_registered
 from ..datasets.profile import QUANTILES, column_kind, quote
-from ..provenance import utc_now
-from ..store.transaction import rollback
 from .sketch import MAX_CATEGORIES, CategoricalSketch, ColumnSpec, NumericSketch, fine_edges, scan
+from ..store.transaction import rollback
 
 SAMPLE_ROWS = 5000
 SKETCHED_KINDS = ("numeric", "temporal", "categorical", "boolean")
@@ -104,9 +102,8 @@ def limit_memory(con, columns: int):
     return con
 
 
-@on_version_registered("drift.reference_sketch")
 def store_reference_sketch(store, version, relation: str, params: list, profile) -> None:
-    """Sketch a just-registered version (one scan) and store it, so a check against it scans only the current data."""
+    """Sketch a just-registered version (one scan) and store it. Called by ``register_dataset``."""
     con = scan_connection(len(profile.schema))
     try:
         result = sketch_reference(con, relation, params, profile.schema, knots_from_profile(profile.columns),
@@ -139,7 +136,7 @@ def save_reference(store, name: str, version: int, schema: dict, result) -> None
              "counts": pa.list_(pa.int64()), "offsets": pa.list_(pa.float64()), "ties": pa.list_(pa.int64()),
              "categories": pa.list_(pa.string()), "category_counts": pa.list_(pa.int64()), "distinct_count": pa.int64()}
     table = pa.table({c: pa.array([r.get(c) for r in rows], type=types.get(c, pa.string())) for c in columns})
-    now = utc_now()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     # The database first, then the blob lock, as everywhere (gc takes them in that order too).
     with store.connect() as con, store.blobs.referencing():  # gc cannot remove the sample before its row lands
         digest = _put_sample(store, result.sample) if result.sample is not None else None
@@ -218,7 +215,7 @@ def _list_rows(column) -> list:
 
 
 def _sketch_later(store, version) -> None:
-    from ..datasets.inputs import open_source, require_file
+    from .sources import open_source, require_file
 
     require_file(version)
     con = scan_connection(len(version.schema))

@@ -85,7 +85,7 @@ def binned_counts(ref, cur, bins: int = DECILES) -> tuple[list[str], np.ndarray,
     cur_counts = np.bincount(group, weights=cur_pieces, minlength=bins + 2)
     labels = ["below reference range"] + [f"reference q{g}" for g in range(1, bins + 1)] + ["above reference range"]
     keep = (ref_counts + cur_counts) > 0
-    return [label for label, k in zip(labels, keep) if k], ref_counts[keep], cur_counts[keep]
+    return [l for l, k in zip(labels, keep) if k], ref_counts[keep], cur_counts[keep]
 
 
 def category_counts(ref, cur) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
-
 def parse_argstring(fn, line: str):
     """Parse ``line`` with ``fn``'s declared grammar, splitting it as a shell would (quotes removed)."""
     import shlex
@@ -140,9 +139,33 @@ def run(shell, line, cell):
 @argument("--reference", action="store_true", help="Reference a file in place instead of snapshotting it.")
 def dataset(shell, line, cell):
     """Register, list, show (profile), diff and trace datasets."""
-    from .datasets import dataset_action
+    from .. import datasets
+    from ..widgets.dataset import DatasetProfile
 
-    return dataset_action(parse_argstring(dataset, line), shell.user_ns)
+    args = parse_argstring(dataset, line)
+    want = {"register": 1, "list": 0, "show": 1, "diff": 2, "lineage": 1}[args.action]
+    if len(args.targets) != want:
+        raise UsageError(f"%mlops dataset {args.action} takes {want} argument(s), got {len(args.targets)}; see %mlops help dataset")
+    if args.action == "register":
+        if not args.name:
+            raise UsageError("give the dataset a name: %mlops dataset register df --name churn")
+        source = args.targets[0]
+        data = shell.user_ns.get(source, source) if source.isidentifier() else source
+        version = datasets.register_dataset(data, args.name, args.description, snapshot=not args.reference)
+        print(f"registered {version.ref}: {version.rows:,} rows x {len(version.schema)} columns")
+        return DatasetProfile(version)
+    if args.action == "list":
+        return datasets.list_datasets()
+    if args.action == "show":
+        return DatasetProfile(datasets.describe_dataset(args.targets[0]))
+    if args.action == "diff":
+        return datasets.diff_datasets(*args.targets)
+    found = datasets.lineage(args.targets[0])
+    print(f"{found.kind} {found.ref}: upstream (what it came from), then downstream (what used it)")
+    from IPython.display import display
+
+    display(found.upstream, found.downstream)
+    return None
 
 
 @command
@@ -161,9 +184,27 @@ def dataset(shell, line, cell):
 @argument("--no-save", action="store_true", help="Do not save the report in the store.")
 def drift(shell, line, cell):
     """Check drift of current data against a reference; shows per-column distributions by severity."""
-    from .drift import drift_action
+    from ..drift import check_drift
+    from ..drift.widget import DriftView
 
-    return drift_action(parse_argstring(drift, line), shell.user_ns)
+    args = parse_argstring(drift, line)
+
+    def data(name: str):
+        return shell.user_ns[name] if name.isidentifier() and name in shell.user_ns else name
+
+    method: str | dict = "auto"
+    for entry in args.method or []:
+        column, _, name = entry.rpartition("=")
+        if column:
+            method = {**({"*": method} if isinstance(method, str) else method), column: name}
+        elif isinstance(method, dict):
+            method["*"] = name
+        else:
+            method = name
+    report = check_drift(data(args.reference), data(args.current), columns=args.columns, method=method,
+                         threshold=args.threshold, target=args.target, prediction=args.prediction,
+                         correction=args.correction, save=not args.no_save)
+    return DriftView(report)
 
 
 @command
@@ -190,7 +231,7 @@ def drift(shell, line, cell):
 @argument("--promote", action="store_true", help="Move the champion alias when the policy passes (compare).")
 def model(shell, line, cell):
     """Register, list, show (model card), promote, roll back, compare and evaluate models."""
-    from .registry import run_action
+    from ..registry.notebook import run_action
 
     return run_action(parse_argstring(model, line), shell.user_ns)
 
@@ -207,7 +248,7 @@ def model(shell, line, cell):
 @argument("-s", "--schedule", help="Only runs of this schedule (list).")
 def pipeline(shell, line, cell):
     """Run a parameterized notebook as a pipeline (papermill), list runs, show one."""
-    from .pipelines import pipeline_action
+    from ..pipelines.notebook import pipeline_action
 
     return pipeline_action(parse_argstring(pipeline, line))
 
@@ -235,7 +276,7 @@ def pipeline(shell, line, cell):
 @argument("--replace", action="store_true", help="Replace a schedule of the same name (add).")
 def schedule(shell, line, cell):
     """Add, list, pause, resume, remove or run schedules; status shows the scheduler's heartbeat."""
-    from .pipelines import schedule_action
+    from ..pipelines.notebook import schedule_action
 
     return schedule_action(parse_argstring(schedule, line))
 
@@ -245,10 +286,10 @@ def schedule(shell, line, cell):
 @argument("subcommand", nargs="?", help="Subcommand to explain.")
 def help_(shell, line, cell):
     """Show help for one subcommand, or list them all."""
-    from .usage import overview, usage_of
+    from .magics import overview, usage_of
 
     name = parse_argstring(help_, line).subcommand
-    print(usage_of(name, COMMANDS) if name else overview(COMMANDS))
+    print(usage_of(name) if name else overview())
 
 
 @command
@@ -269,6 +310,6 @@ def help_(shell, line, cell):
 @argument("--no-log", action="store_true", help="Do not log predictions (serve).")
 def serve(shell, line, cell):
     """Serve a model from this kernel over HTTP; show status, shift traffic, stop."""
-    from .serving import run_action
+    from ..serving.notebook import run_action
 
     return run_action(parse_argstring(serve, line))

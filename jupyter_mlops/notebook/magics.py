@@ -9,7 +9,24 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..errors import MlopsError, closest, one_line
 from .commands import CELL_COMMANDS, COMMANDS
-from .usage import overview, usage_of
+
+
+def usage_of(name: str) -> str:
+    """The full help of one subcommand."""
+    if name not in COMMANDS:
+        raise UsageError(f"no subcommand {name!r}{closest(name, COMMANDS)}; subcommands: {', '.join(COMMANDS)}")
+    help_text = COMMANDS[name].parser.format_help()
+    return "\n".join(line for line in help_text.splitlines() if line.strip() != "::").strip() + "\n"
+
+
+def overview() -> str:
+    """One line per subcommand."""
+    lines = ["%mlops <subcommand> [options]   |   %%mlops run [options]   |   %mlops help <subcommand>", ""]
+    for name, fn in sorted(COMMANDS.items(), key=lambda item: item[0] == "help"):
+        # magic_arguments rewrites __doc__ into a usage block; the parser keeps the original summary.
+        summary = (fn.parser.description or "").strip().splitlines()[0]
+        lines.append(f"  {name:<11} {summary}")
+    return "\n".join(lines)
 
 
 def _unknown_option_hint(name: str, error: UsageError) -> str:
@@ -29,7 +46,7 @@ class MlopsMagics(Magics):
     def mlops(self, line: str, cell: str | None = None):
         name, _, rest = line.strip().partition(" ")
         if not name:
-            print(overview(COMMANDS))
+            print(overview())
             return None
         if name not in COMMANDS:
             raise UsageError(f"no subcommand {name!r}{closest(name, COMMANDS)}; subcommands: {', '.join(COMMANDS)}")
@@ -43,7 +60,6 @@ class MlopsMagics(Magics):
             raise UsageError(one_line(_unknown_option_hint(name, e))) from None
 
 
-MlopsMagics.mlops.__doc__ = "\n\n".join(
-    ["Track experiments, data and models from cells.", overview(COMMANDS),
-     "\n".join(usage_of(name, COMMANDS) for name in COMMANDS)]
+MlopsMagics.mlops.__doc__ = "Track experiments, data and models from cells.\n\n" + overview() + "\n\n" + "\n".join(
+    usage_of(name) for name in COMMANDS
 )

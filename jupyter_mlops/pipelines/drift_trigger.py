@@ -15,14 +15,8 @@ from __future__ import annotations
 
 from ..errors import InvalidInput, MlopsError
 from .triggers import (
-    Occurrence,
-    TriggerKind,
-    check_dataset_exists,
-    check_parameter_name,
-    data_ref,
-    dataset_versions_after,
-    latest_dataset_version,
-    register_trigger,
+    Occurrence, TriggerKind, check_dataset_exists, check_parameter_name, data_ref, dataset_versions_after,
+    latest_dataset_version, register_trigger,
 )
 
 # check_drift options a schedule may set; the rest keep check_drift's defaults

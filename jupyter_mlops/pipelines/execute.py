@@ -10,9 +10,9 @@ may execute concurrently in threads): ``MLOPS_HOME`` (the store), ``MLOPS_PARENT
 ``MLOPS_PIPELINE_RUN_ID`` (so runs the notebook starts are children of the pipeline's tracking
 run, whose run_id is the pipeline_run_id), ``MLOPS_EXPERIMENT`` and ``MLOPS_NOTEBOOK``.
 
->>> result = execute_spec(PipelineSpec.new("missing.ipynb", {"alpha": 0.1}, home=".mlops"))
->>> result.status, result.failed_cell, result.error_name
-('failed', None, 'NotebookNotFound')
+>>> result = execute_spec(PipelineSpec.new("retrain.ipynb", {"alpha": 0.1}, home=".mlops"))  # doctest: +SKIP
+>>> result.status, result.failed_cell
+('failed', 3)
 """
 
 from __future__ import annotations
@@ -195,9 +195,8 @@ def execute_spec(spec: PipelineSpec) -> PipelineResult:
     >>> execute_spec(PipelineSpec.new("nb.ipynb", home=str(open_store().home))).status   # doctest: +SKIP
     'finished'
     """
-    from ..provenance import now_ms
     from ..store import open_store
-    from ..tracking.runs import _record_new_run
+    from ..tracking.runs import _record_new_run, now_ms
 
     store = open_store(spec.home)
     records = _Records(store, spec.pipeline_run_id)
@@ -267,7 +266,7 @@ def _log_tracking_inputs(run, spec: PipelineSpec) -> list[str]:
 
 
 def _record_end(records: _Records, run, outcome: dict, found_warnings: list, stored: dict) -> PipelineResult:
-    from ..provenance import now_ms
+    from ..tracking.runs import now_ms
 
     status = "failed" if outcome else "finished"
     records.write({

@@ -23,20 +23,21 @@ import dataclasses
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from ..errors import InvalidInput, closest
-from ..plugins import Registry
 from .spec import PipelineResult, PipelineSpec
 
 ENTRY_POINT_GROUP = "jupyter_mlops.executors"
 RESULT_PREFIX = "MLOPS-PIPELINE-RESULT "
 _DASK_SCHEMES = ("tcp", "dask")
-# name or URL scheme -> factory(address, max_workers) -> Executor
-EXECUTORS = Registry("executor", ENTRY_POINT_GROUP)
+_FACTORIES: dict = {}
+_entry_points_loaded = False
+_lock = threading.Lock()
 
 
 class Executor:
@@ -74,17 +75,25 @@ def register_executor(name: str, factory) -> None:
         raise InvalidInput(f"an executor name is a word such as 'local' or a URL scheme such as 'tcp', got {name!r}")
     if not callable(factory):
         raise InvalidInput(f"executor {name!r} needs a factory(address, max_workers) -> Executor, got {factory!r}")
-    EXECUTORS.register(name, factory)
+    _FACTORIES[name] = factory
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    with _lock:
+        if _entry_points_loaded:
+            return
+        _entry_points_loaded = True
+        from importlib.metadata import entry_points
+
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            _FACTORIES.setdefault(point.name, point)
 
 
 def executor_names() -> list[str]:
     """Known executors, URL schemes shown as ``scheme://host:port``."""
-    return [f"{name}://host:port" if name in _DASK_SCHEMES else name for name in EXECUTORS.names()]
-
-
-def is_known_executor(name: str) -> bool:
-    """Whether ``name`` (a word, or the scheme of an address) names a registered executor."""
-    return name in EXECUTORS
+    _load_entry_points()
+    return [f"{name}://host:port" if name in _DASK_SCHEMES else name for name in _FACTORIES]
 
 
 def get_executor(spec: str = "local", max_workers: int = 2) -> Executor:
@@ -99,12 +108,15 @@ def get_executor(spec: str = "local", max_workers: int = 2) -> Executor:
                            f"got {spec!r}")
     if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
         raise InvalidInput(f"max_workers must be a whole number >= 1, got {max_workers!r}")
+    _load_entry_points()
     key = spec.split("://", 1)[0] if "://" in spec else spec
-    factory = EXECUTORS.get(key, None)
+    factory = _FACTORIES.get(key)
     if factory is None:
         names = executor_names()
-        raise InvalidInput(f"unknown executor {spec!r}{closest(key, EXECUTORS.names())}; executors: {', '.join(names)} "
+        raise InvalidInput(f"unknown executor {spec!r}{closest(key, list(_FACTORIES))}; executors: {', '.join(names)} "
                            "(add one with register_executor or the 'jupyter_mlops.executors' entry point)")
+    if hasattr(factory, "load") and hasattr(factory, "group"):  # an entry point not loaded yet
+        factory = _FACTORIES[key] = factory.load()
     return factory(spec, max_workers)
 
 
@@ -222,13 +234,13 @@ class LocalExecutor(Executor):
 
 def record_executor_died(spec: PipelineSpec, message: str, pid: int | None = None) -> PipelineResult:
     """Record (from the submitting process) that ``spec``'s run died with its executor."""
-    from ..provenance import HOST, USER, now_ms
     from ..store import open_store
+    from ..tracking.runs import _USER, now_ms
     from .records import spec_fields, write_run_record
 
     ended = now_ms()
     fields = {**spec_fields(spec), "status": "failed", "queued_at": ended, "ended_at": ended,
-              "error_name": "ExecutorDied", "error": message, "user_name": USER, "host": HOST}
+              "error_name": "ExecutorDied", "error": message, "user_name": _USER, "host": socket.gethostname()}
     if pid is not None:
         fields["pid"] = pid
     write_run_record(open_store(spec.home), spec.pipeline_run_id, fields)

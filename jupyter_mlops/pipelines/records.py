@@ -18,10 +18,12 @@ depend on arrival order:
 from __future__ import annotations
 
 import json
+import os
+import socket
 from datetime import datetime, timezone
 
-from ..provenance import now_ms, who
-from ..store.declared import declare_blob_reference, on_writer_gone, record_kind
+from ..store.fold import on_writer_gone, record_kind
+from ..store.maintenance import BLOB_REFERENCES
 
 KIND = "prun"
 COLUMNS = (
@@ -37,7 +39,8 @@ RANK = {"queued": 0, "running": 1, "finished": 2, "failed": 2}
 RUNNER_FIELDS = ("started_at", "user_name", "host", "pid", "writer")  # a running record says who ran it
 FINAL_FIELDS = ("status", "ended_at", "failed_cell", "error_name", "error", "output_sha256", "output_size", "warnings")
 
-declare_blob_reference("pipeline_runs", "output_sha256")  # gc keeps executed notebooks
+if ("pipeline_runs", "output_sha256") not in BLOB_REFERENCES:
+    BLOB_REFERENCES.append(("pipeline_runs", "output_sha256"))  # gc keeps executed notebooks
 
 
 def write_run_record(store, pipeline_run_id: str, fields: dict) -> None:
@@ -57,8 +60,9 @@ def spec_fields(spec) -> dict:
 
 def process_fields(store) -> dict:
     """Who writes: user, host, pid and the spool writer whose death marks the run failed."""
-    me = who()
-    return {"user_name": me["user"], "host": me["host"], "pid": me["pid"], "writer": store.writer.writer_id}
+    from ..tracking.runs import _USER
+
+    return {"user_name": _USER, "host": socket.gethostname(), "pid": os.getpid(), "writer": store.writer.writer_id}
 
 
 def record_queued(spec) -> None:
@@ -67,6 +71,7 @@ def record_queued(spec) -> None:
     >>> record_queued(PipelineSpec.new("retrain.ipynb", home=open_store().home))   # doctest: +SKIP
     """
     from ..store import open_store
+    from ..tracking.runs import now_ms
 
     store = open_store(spec.home)
     write_run_record(store, spec.pipeline_run_id,

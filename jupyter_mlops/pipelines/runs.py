@@ -15,20 +15,12 @@ from pathlib import Path
 
 from ..errors import InvalidInput, NotFound, PipelineFailed, closest
 from ..names import check_name
-from ..resolve import resolve_ref
 from ..store import open_store
 from .notebooks import notebook_warnings
-from .records import (
-    COLUMNS,
-    JSON_COLUMNS,
-    REQUIRED,
-    record_queued,  # noqa: F401  (the scheduler's half of a run's records)
-    row_values,
-)
+from .records import COLUMNS, JSON_COLUMNS, REQUIRED, row_values
+from .records import record_queued  # noqa: F401  (the scheduler's half of a run's records)
 from .spec import PipelineSpec
 from .view import PipelineRun
-
-OUTPUT_FOLDER = "pipeline-outputs"  # where `%mlops pipeline show` and the sidebar write executed notebooks
 
 STATUSES = ("queued", "running", "finished", "failed")
 _ORDER = "coalesce(started_at, queued_at) DESC, pipeline_run_id"
@@ -43,22 +35,28 @@ def _row_to_run(row: tuple, home) -> PipelineRun:
 
 def _resolve(con, ref: str) -> str:
     """A full id, a unique id prefix (4+ characters), or a pipeline name (its latest run)."""
-    def ids(sql: str, value: str) -> list[str]:
-        return [r[0] for r in con.execute(sql, [value]).fetchall()]
-
-    def candidates() -> list[str]:
-        recent = con.execute(f"SELECT pipeline_run_id, name FROM pipeline_runs ORDER BY {_ORDER} LIMIT 200").fetchall()
-        return sorted({name for _, name in recent} | {i[:8] for i, _ in recent})
-
-    return resolve_ref(
-        ref, "pipeline run",
-        named_by=f"a pipeline run is named by its id, an id prefix or the pipeline name; got {ref!r}",
-        exact=lambda r: ids("SELECT pipeline_run_id FROM pipeline_runs WHERE pipeline_run_id = ?", r),
-        by_prefix=lambda p: ids(
-            "SELECT pipeline_run_id FROM pipeline_runs WHERE starts_with(pipeline_run_id, ?) LIMIT 3", p.lower()),
-        # A pipeline's name names its latest run, so a name is never ambiguous.
-        by_name=lambda n: ids(f"SELECT pipeline_run_id FROM pipeline_runs WHERE name = ? ORDER BY {_ORDER} LIMIT 1", n),
-        candidates=candidates, listing="list them with list_pipeline_runs() or `jupyter-mlops pipeline list`")
+    if not isinstance(ref, str) or not ref.strip():
+        raise InvalidInput(f"a pipeline run is named by its id, an id prefix or the pipeline name; got {ref!r}")
+    if con.execute("SELECT 1 FROM pipeline_runs WHERE pipeline_run_id = ?", [ref]).fetchone():
+        return ref
+    if len(ref) >= 4:
+        ids = [r[0] for r in con.execute(
+            "SELECT pipeline_run_id FROM pipeline_runs WHERE starts_with(pipeline_run_id, ?) LIMIT 3",
+            [ref.lower()]).fetchall()]
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise InvalidInput(f"{ref!r} matches several pipeline runs ({', '.join(i[:8] for i in ids)}...); "
+                               "give more of the id")
+    latest = con.execute(f"SELECT pipeline_run_id FROM pipeline_runs WHERE name = ? ORDER BY {_ORDER} LIMIT 1",
+                         [ref]).fetchone()
+    if latest:
+        return latest[0]
+    recent = con.execute(f"SELECT pipeline_run_id, name FROM pipeline_runs ORDER BY {_ORDER} LIMIT 200").fetchall()
+    candidates = sorted({name for _, name in recent} | {i[:8] for i, _ in recent})
+    hint = closest(ref, candidates)
+    raise NotFound(f"no pipeline run {ref!r}{hint}; list them with list_pipeline_runs() "
+                   "or `jupyter-mlops pipeline list`")
 
 
 def get_pipeline_run(ref: str) -> PipelineRun:
@@ -182,13 +180,3 @@ def run_pipeline(notebook, parameters: dict | None = None, name: str | None = No
     if not run.ok and raise_on_error:
         raise PipelineFailed(failure_message(run), run)
     return run
-
-
-def schedule_ever_ran(name: str) -> bool:
-    """Whether any pipeline run came from schedule ``name`` (a removed schedule keeps its runs).
-
-    >>> schedule_ever_ran("nightly")
-    False
-    """
-    with open_store().connect() as con:
-        return con.execute("SELECT 1 FROM pipeline_runs WHERE schedule = ? LIMIT 1", [name]).fetchone() is not None

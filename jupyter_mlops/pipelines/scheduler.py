@@ -30,12 +30,12 @@ from datetime import datetime
 
 from ..errors import InvalidInput
 from ..store import open_store
-from ..store.transaction import rollback
 from .cron import FileClock, from_db, real_clock, to_db  # noqa: F401  (FileClock: the CLI's --clock-file)
 from .liveness import LEASE, mark_orphans, scheduler_status, take_lease  # noqa: F401  (scheduler_status: API)
 from .schedules import Schedule, _fetch, check_executor
 from .spec import PipelineSpec
 from .triggers import PollContext, get_trigger, trigger_kinds
+from ..store.transaction import rollback
 
 log = logging.getLogger("jupyter_mlops.scheduler")
 ORDER = ("cron", "request", "retry", "dataset", "drift")  # kinds polled first; others follow

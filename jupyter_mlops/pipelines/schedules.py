@@ -16,15 +16,14 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as tz_utc
+from datetime import datetime, timezone as tz_utc
 
 from ..errors import AlreadyExists, InvalidInput, NotFound, closest
 from ..names import check_name
 from ..store import open_store
-from ..store.transaction import rollback
 from .cron import check_timezone, from_db, to_db
 from .triggers import get_trigger, trigger_kinds
+from ..store.transaction import rollback
 
 _TCP = re.compile(r"tcp://[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5}")
 CATCH_UP = ("skip", "once")
@@ -106,15 +105,16 @@ def check_schedule_name(name) -> str:
 
 def check_executor(executor) -> str:
     """A registered executor: ``local`` (worker processes), ``inline`` (threads) or ``tcp://host:port`` (Dask)."""
-    from .executors import EXECUTORS, executor_names, is_known_executor
+    from .executors import _FACTORIES, _load_entry_points, executor_names
 
+    _load_entry_points()
     if isinstance(executor, str) and "://" in executor:
         scheme = executor.split("://", 1)[0]
-        if is_known_executor(scheme) and _TCP.fullmatch("tcp://" + executor.split("://", 1)[1]):
+        if scheme in _FACTORIES and _TCP.fullmatch("tcp://" + executor.split("://", 1)[1]):
             return executor
-    elif isinstance(executor, str) and is_known_executor(executor):
+    elif isinstance(executor, str) and executor in _FACTORIES:
         return executor
-    hint = closest(executor, EXECUTORS.names()) if isinstance(executor, str) and "://" not in executor else ""
+    hint = closest(executor, list(_FACTORIES)) if isinstance(executor, str) and "://" not in executor else ""
     raise InvalidInput(f"unknown executor {executor!r}{hint}{' ' if hint else '; '}executors: "
                        f"{', '.join(executor_names())} (a Dask address looks like tcp://127.0.0.1:8786)")
 
@@ -327,7 +327,7 @@ def request_run(name: str, parameters: dict | None = None) -> RunRequest:
 
     >>> request_run("nightly", {"alpha": 0.5})     # doctest: +SKIP
     """
-    from ..provenance import USER
+    from ..tracking.runs import _USER
     from .notebooks import check_notebook
 
     current = get_schedule(name)
@@ -336,7 +336,7 @@ def request_run(name: str, parameters: dict | None = None) -> RunRequest:
     with open_store().connect() as con:
         con.execute("INSERT INTO schedule_requests VALUES (?, ?, ?, ?, ?, NULL)",
                     [request.request_id, name, json.dumps(request.parameters, default=str),
-                     to_db(request.requested_at), USER])
+                     to_db(request.requested_at), _USER])
     return request
 
 
@@ -366,15 +366,3 @@ def list_schedules():
                "notebook", "parameters", "retries", "max_concurrent", "catch_up", "executor", "created_at"]
     return pd.DataFrame(rows, columns=columns)
 
-
-def pending_run_requests() -> dict[str, int]:
-    """Run-now requests no scheduler has claimed yet, counted per schedule: ``{schedule: count}``.
-
-    >>> pending_run_requests()  # a fresh store; after request_run("nightly"): {'nightly': 1}
-    {}
-    """
-    with open_store().connect() as con:
-        rows = con.execute(
-            "SELECT schedule, count(*) FROM schedule_requests WHERE claimed_at IS NULL GROUP BY schedule"
-        ).fetchall()
-    return dict(rows)

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import InvalidInput, NotFound, closest
-from ..plugins import Registry
 from .cron import check_cron, count_between, from_db, iso, latest_at_or_before, next_after
 
 
@@ -86,18 +85,12 @@ class TriggerKind:
         return self.name
 
 
-# The entry-point group through which other packages add kinds: ``name = "pkg.module:KindClass"``.
+_KINDS: dict[str, TriggerKind] = {}
+# Modules that register kinds when imported (the built-in drift kind; more can be appended here),
+# and the entry-point group through which other packages add kinds: ``name = "pkg.module:KindClass"``.
+KIND_MODULES = ["jupyter_mlops.pipelines.drift_trigger", "jupyter_mlops.pipelines.prediction_trigger"]
 ENTRY_POINT_GROUP = "jupyter_mlops.triggers"
-
-
-class _TriggerKinds(Registry):
-    def adopt(self, name: str, loaded):
-        return loaded() if isinstance(loaded, type) else loaded
-
-
-TRIGGERS = _TriggerKinds("trigger", ENTRY_POINT_GROUP, unknown="unknown trigger {name!r}{hint}; triggers: {known}")
-# Built-in kinds in modules of their own, imported on the first lookup (they import more).
-TRIGGERS.declared_in("jupyter_mlops.pipelines.drift_trigger", "jupyter_mlops.pipelines.prediction_trigger")
+_loaded = False
 
 
 def register_trigger(kind: TriggerKind) -> TriggerKind:
@@ -107,12 +100,24 @@ def register_trigger(kind: TriggerKind) -> TriggerKind:
     """
     if not isinstance(kind, TriggerKind) or not kind.name:
         raise InvalidInput("register_trigger needs a TriggerKind instance with a name")
-    return TRIGGERS.register(kind.name, kind)
+    _KINDS[kind.name] = kind
+    return kind
 
 
 def trigger_kinds() -> dict[str, TriggerKind]:
     """Every registered kind by name (the built-ins are registered on import)."""
-    return TRIGGERS.items()
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        import importlib
+        from importlib.metadata import entry_points
+
+        for module in KIND_MODULES:
+            importlib.import_module(module)
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            kind = point.load()
+            register_trigger(kind() if isinstance(kind, type) else kind)
+    return dict(_KINDS)
 
 
 def get_trigger(name: str) -> TriggerKind:
@@ -121,7 +126,10 @@ def get_trigger(name: str) -> TriggerKind:
     >>> get_trigger("cron").name
     'cron'
     """
-    return TRIGGERS.get(name)
+    kinds = trigger_kinds()
+    if name not in kinds:
+        raise InvalidInput(f"unknown trigger {name!r}{closest(name, kinds)}; triggers: {', '.join(kinds)}")
+    return kinds[name]
 
 
 def data_ref(name: str, version: int) -> str:

@@ -1,13 +1,9 @@
 """``PipelineRun``: one row of ``pipeline_runs``, with its executed notebook and child runs at hand.
 
->>> import nbformat
->>> cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0")]
->>> nbformat.write(nbformat.v4.new_notebook(cells=cells), "retrain.ipynb")
->>> run = ml.get_pipeline_run(ml.run_pipeline("retrain.ipynb", kernel="python3", raise_on_error=False).short_id)
+>>> run = get_pipeline_run("3f2a9c1b")             # doctest: +SKIP
 >>> run
-<PipelineRun ... retrain: failed in cell 1 (ZeroDivisionError), ... s>
->>> run.save_output("retrain-failed.ipynb").name
-'retrain-failed.ipynb'
+<PipelineRun 3f2a9c1b retrain: failed in cell 4 (ZeroDivisionError), 8.1 s>
+>>> run.save_output("retrain-failed.ipynb")        # doctest: +SKIP
 """
 
 from __future__ import annotations

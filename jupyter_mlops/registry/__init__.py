@@ -1,17 +1,18 @@
 """The model registry: versions with provenance, aliases with history, safe loading, promotion gates.
 
 >>> import jupyter_mlops as ml
->>> v = ml.register_model(clf, "churn", input_example=X.head())
->>> change = ml.set_alias("churn", "champion", v.version, reason="first model")
->>> ml.load_model("churn@champion").predict(X.head(3)).shape
-(3,)
+>>> v = ml.register_model(clf, "churn", input_example=X_test.head())          # doctest: +SKIP
+>>> ml.set_alias("churn", "champion", v.version, reason="first model")        # doctest: +SKIP
+>>> ml.load_model("churn@champion")                                           # doctest: +SKIP
+>>> ml.compare_models("churn", "champion", "challenger", "churn@6", "churned",
+...                   ml.PromotionPolicy("roc_auc", 0.01), promote=True)     # doctest: +SKIP
 """
 
 from .aliases import AliasChange, model_history, rollback, set_alias
 from .evaluation import Evaluation, evaluate, list_evaluations
 from .flavors import Flavor, UnsafeModel, UnsafeModelWarning, flavors, get_flavor, register_flavor
-from .loading import ModelTampered, load_model
 from .policy import PromotionDecision, PromotionPolicy, compare_models, list_decisions
+from .loading import ModelTampered, load_model
 from .register import register_model
 from .versions import (
     ModelVersion,

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import InvalidInput, closest
-from ..provenance import USER, utc_now
 from ..store import open_store
 from .loading import load_model
-from .versions import ModelVersion, finite_or_none, version_from
+from .versions import ModelVersion, env_user, finite_or_none, now_utc, version_from
 
 CLASSIFIER_METRICS = ("accuracy", "precision", "recall", "f1", "log_loss", "roc_auc")
 REGRESSOR_METRICS = ("mse", "rmse", "mae", "r2")
@@ -189,14 +188,14 @@ def _evaluate(model_ref, data, target, metrics=None, extra=(), *, allow_unsafe=F
     values = compute_metrics(model, X, y, task, metrics, extra)
     stored = {k: finite_or_none(v) for k, v in values.items()}
     evaluation = Evaluation(uuid.uuid4().hex, version.name, version.version, task, values, len(frame), target,
-                            dataset, fingerprint(X, y), utc_now())
+                            dataset, fingerprint(X, y), now_utc())
     name, number = (dataset.rsplit("@", 1) if dataset else (None, None))
     run = active_run()
     with open_store().connect() as con:
         con.execute("INSERT INTO model_evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [evaluation.evaluation_id, version.name, version.version, name, int(number) if number else None,
                      evaluation.data_fingerprint, len(frame), target, task, json.dumps(stored),
-                     run.run_id if run else None, USER, evaluation.created_at])
+                     run.run_id if run else None, env_user(), evaluation.created_at])
     return evaluation
 
 

@@ -26,8 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..errors import InvalidInput, MlopsError
-from ..plugins import Registry
+from ..errors import InvalidInput, MlopsError, closest
 
 ENTRY_POINT_GROUP = "jupyter_mlops.flavors"
 
@@ -67,20 +66,8 @@ class Flavor:
     recognizes: Callable | None = None
 
 
-class _Flavors(Registry):
-    def adopt(self, name: str, loaded):
-        return _checked(loaded)
-
-
-def _checked(flavor) -> Flavor:
-    if not isinstance(flavor, Flavor):
-        raise InvalidInput(f"register_flavor takes a Flavor, got {type(flavor).__name__}")
-    return flavor
-
-
-# Built-in flavours first, then plug-ins (entry points are read on the first lookup).
-FLAVORS = _Flavors("model flavour", ENTRY_POINT_GROUP,
-                   unknown="no model flavour {name!r}{hint}; known flavours: {known}")
+_FLAVORS: dict[str, Flavor] = {}
+_entry_points_loaded = False
 
 
 def register_flavor(flavor: Flavor) -> Flavor:
@@ -88,17 +75,38 @@ def register_flavor(flavor: Flavor) -> Flavor:
 
     >>> register_flavor(Flavor("onnx", "model.onnx", False, save=..., load=...))   # doctest: +SKIP
     """
-    return FLAVORS.register(_checked(flavor).name, flavor)
+    if not isinstance(flavor, Flavor):
+        raise InvalidInput(f"register_flavor takes a Flavor, got {type(flavor).__name__}")
+    _FLAVORS[flavor.name] = flavor
+    return flavor
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            register_flavor(entry.load())
+        except Exception as error:  # a broken plug-in must not break the registry
+            warnings.warn(f"model flavour entry point {entry.name!r} could not be loaded: {error}", stacklevel=2)
 
 
 def flavors() -> dict[str, Flavor]:
     """Every known flavour by name (built-in ones first, then plug-ins)."""
-    return FLAVORS.items()
+    _load_entry_points()
+    return dict(_FLAVORS)
 
 
 def get_flavor(name) -> Flavor:
     """The flavour called ``name``; InvalidInput listing the known ones otherwise."""
-    return FLAVORS.get(name)
+    known = flavors()
+    if name not in known:
+        raise InvalidInput(f"no model flavour {name!r}{closest(str(name), known)}; known flavours: {', '.join(known)}")
+    return known[name]
 
 
 def flavor_for(model) -> Flavor | None:
@@ -198,6 +206,7 @@ def _save_sklearn(model) -> tuple[bytes, dict]:
 def _load_sklearn(data: bytes, context: dict):
     """Load a skops file trusting exactly the types it needs, each on the trust list or named by the caller."""
     import skops.io as sio
+
     from skops.io.exceptions import UntrustedTypesFoundException
 
     from .model_checks import check_structure

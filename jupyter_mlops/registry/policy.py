@@ -23,13 +23,12 @@ from datetime import datetime
 
 from ..errors import InvalidInput
 from ..names import digits
-from ..provenance import USER, utc_now
 from ..store import open_store
-from ..store.transaction import rollback
 from .aliases import move_alias
 from .evaluation import Evaluation, _evaluate, _frame_and_link, is_lower_better
 from .refs import ModelRef, check_alias, check_model_name, check_version
-from .versions import aliases_of, finite_or_none, resolve
+from .versions import aliases_of, env_user, finite_or_none, now_utc, resolve
+from ..store.transaction import rollback
 
 _POLICY_FIELDS = ("primary", "min_improvement", "guards", "higher_is_better")
 
@@ -134,7 +133,7 @@ class PromotionDecision:
         return f"<PromotionDecision {self.name}: {self.summary}>"
 
     def _repr_html_(self) -> str:
-        from ..render.model_card import decision_html
+        from .card import decision_html
 
         return decision_html(self)
 
@@ -218,7 +217,7 @@ def compare_models(name: str, champion="champion", challenger="challenger", data
     promoted = bool(promote and passed)
     decision = PromotionDecision(decision_id, name, champion_label, champion_version, challenger_label,
                                  challenger_version, primary, checks, passed, promoted, summary, frame_link[1], policy,
-                                 old, new, utc_now())
+                                 old, new, now_utc())
     dataset, number = frame_link[1].rsplit("@", 1) if frame_link[1] else (None, None)
     stored_checks = [{k: finite_or_none(v) for k, v in c.items()} for c in checks]
     with open_store().connect() as con:
@@ -234,7 +233,7 @@ def compare_models(name: str, champion="champion", challenger="challenger", data
                  old.evaluation_id, new.evaluation_id, dataset, int(number) if number else None,
                  json.dumps(asdict(policy)), primary, finite_or_none(old.metrics[primary]),
                  finite_or_none(new.metrics[primary]), finite_or_none(checks[0]["improvement"]),
-                 json.dumps(stored_checks), passed, promoted, summary, user or USER, decision.created_at])
+                 json.dumps(stored_checks), passed, promoted, summary, user or env_user(), decision.created_at])
             if promoted:
                 why = f"{reason}; " if reason else ""
                 move_alias(con, name, champion_label, challenger_version, action="promote",

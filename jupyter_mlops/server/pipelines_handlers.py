@@ -1,21 +1,27 @@
 """REST handlers of the sidebar's Pipelines tab: the scheduler's heartbeat, schedules (with pause,
 resume and run now) and pipeline runs (with their executed notebooks).
 
-Same contract as every handler (``base.endpoint``): authenticated, one core call in a worker
-thread, core errors as 4xx JSON. ``routes.ROUTES`` collects the routes below.
+Same contract as ``handlers.py``, whose ``endpoint`` decorator they use: authenticated, one core
+call in a worker thread, core errors as 4xx JSON. ``handlers.py`` imports this module at its end
+and the routes below join ``handlers.ROUTES``, so the server registers, and the OpenAPI test
+checks, one list whichever module is imported first.
 """
 
 from __future__ import annotations
 
 from ..errors import InvalidInput, NotFound
-from . import wire, wire_pipelines
-from .base import MlopsHandler, endpoint
+from . import handlers, wire, wire_pipelines
+from .handlers import MlopsHandler, endpoint
 
 
 def _pending_requests() -> dict:
-    from ..pipelines.schedules import pending_run_requests
+    """Run-now requests no scheduler has claimed yet, per schedule."""
+    from ..store import open_store
 
-    return pending_run_requests()
+    with open_store().connect() as con:
+        rows = con.execute("SELECT schedule, count(*) FROM schedule_requests WHERE claimed_at IS NULL "
+                           "GROUP BY schedule").fetchall()
+    return dict(rows)
 
 
 def _schedule(name: str) -> dict:
@@ -105,14 +111,15 @@ class PipelineRunsHandler(MlopsHandler):
 
 def _check_schedule_known(name: str) -> None:
     """NotFound for a schedule that neither exists nor ever ran (a removed one keeps its runs)."""
-    from ..pipelines.runs import schedule_ever_ran
     from ..pipelines.schedules import get_schedule
+    from ..store import open_store
 
     try:
         get_schedule(name)
     except NotFound:
-        if not schedule_ever_ran(name):
-            raise
+        with open_store().connect() as con:
+            if not con.execute("SELECT 1 FROM pipeline_runs WHERE schedule = ? LIMIT 1", [name]).fetchone():
+                raise
 
 
 class PipelineRunHandler(MlopsHandler):
@@ -144,3 +151,4 @@ ROUTES = [
     (r"/pipelines/runs/(?P<pipeline_run_id>[^/]+)", PipelineRunHandler),
     (r"/pipelines/runs/(?P<pipeline_run_id>[^/]+)/notebook", PipelineNotebookHandler),
 ]
+handlers.ROUTES.extend(route for route in ROUTES if route not in handlers.ROUTES)

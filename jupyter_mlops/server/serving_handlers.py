@@ -1,8 +1,9 @@
 """REST handlers of the Models tab's "Running servers": the model servers running on this store
 (address, traffic split, per-version stats) and the command that shifts a server's traffic.
 
-Same contract as every handler (``base.endpoint``): authenticated, one core call in a worker
-thread, core errors as 4xx JSON. ``routes.ROUTES`` collects the routes below.
+Same contract as ``handlers.py``, whose ``endpoint`` decorator they use: authenticated, one core
+call in a worker thread, core errors as 4xx JSON. ``handlers.py`` imports this module at its end
+and the routes below join ``handlers.ROUTES``.
 
 The shift goes through ``set_traffic``: it calls the model server's ``POST /traffic`` with the
 admin token from the store's 0600 token file, so this Jupyter server can shift the servers its
@@ -11,8 +12,8 @@ own user started, wherever they run on this machine, and nobody else's.
 
 from __future__ import annotations
 
-from . import wire, wire_serving
-from .base import MlopsHandler, endpoint
+from . import handlers, wire, wire_serving
+from .handlers import MlopsHandler, endpoint
 
 
 class ServersHandler(MlopsHandler):
@@ -38,3 +39,4 @@ ROUTES = [
     (r"/servers", ServersHandler),
     (r"/servers/(?P<server_id>[^/]+)/traffic", ServerTrafficHandler),
 ]
+handlers.ROUTES.extend(route for route in ROUTES if route not in handlers.ROUTES)

@@ -92,13 +92,6 @@ def points(frame) -> list[dict]:
             for r in frame.to_dict("records")]
 
 
-def point_records(points: list[dict]) -> list[dict]:
-    """``metric_points`` records as ``MetricPoint`` objects."""
-    return [
-        {"step": int(p["step"]), "value": number(float(p["value"])), "timestamp": when(p["timestamp"])} for p in points
-    ]
-
-
 def integer(args: dict, name: str, default: int, low: int, high: int = MAX_OFFSET) -> int:
     """A whole-number query argument (ASCII digits) from ``low`` to ``high``, else InvalidInput naming the bounds.
 
@@ -208,8 +201,7 @@ def dataset_diff(diff) -> dict:
     for r in diff.columns.to_dict("records"):
         columns.append({"column": r["column"], "kind": r["kind"], "null_share_change": number(float(r["null_share_change"])),
                         "distinct_change": int(r["distinct_change"]),
-                        "mean_before": _plain(r["mean_before"]), "mean_after": _plain(r["mean_after"]),
-                        "shift": None if r["shift"] is None or str(r["shift"]) == "nan" else number(float(r["shift"])),
+                        "mean_before": _plain(r["mean_before"]), "mean_after": _plain(r["mean_after"]), "shift": None if r["shift"] is None or str(r["shift"]) == "nan" else number(float(r["shift"])),
                         "shifted": bool(r["shifted"])})
     return {"before": diff.before, "after": diff.after, "added": diff.added, "removed": diff.removed,
             "retyped": [{"column": c, "before": a, "after": b} for c, a, b in diff.retyped],

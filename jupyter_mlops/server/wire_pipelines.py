@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..pipelines.runs import OUTPUT_FOLDER  # where %mlops pipeline show writes executed notebooks too
+from ..pipelines.notebook import OUTPUT_FOLDER  # where %mlops pipeline show writes executed notebooks too
 from .wire import _optional
 
 

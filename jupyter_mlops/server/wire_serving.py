@@ -14,7 +14,6 @@ import math
 from datetime import datetime, timezone
 
 from ..errors import InvalidInput, closest
-from ..provenance import utc_now
 
 TRAFFIC_FIELDS = ("mode", "challenger_share", "active", "reason")
 
@@ -72,7 +71,7 @@ def _seconds_since(beat_at, now: datetime) -> float | None:
 
 def server(record: dict, now: datetime | None = None) -> dict:
     """A ``list_servers`` record as a ``ModelServer``."""
-    now = now or utc_now()
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     predictors = record.get("predictors") or {}
     return {
         "server_id": record["server_id"], "model": record["model"], "url": record["url"], "host": record["host"],
@@ -95,7 +94,7 @@ def server(record: dict, now: datetime | None = None) -> dict:
 
 
 def servers(records: list[dict]) -> list[dict]:
-    now = utc_now()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     return [server(record, now) for record in records]
 
 

@@ -15,7 +15,6 @@ import threading
 import time
 
 from ..errors import InvalidInput, MlopsError
-from ..provenance import HOST
 from .log import log_server_event
 
 _RUNNING: dict = {}  # server_id -> ModelServer started by this process
@@ -143,9 +142,11 @@ class ModelServer:
                 last_beat = time.monotonic()
 
     def _announce(self) -> None:
+        from ..tracking.runs import _HOST
+
         fields = self._fields()
         fields.update(model=self.state.models.current["champion"].name, url=self.url, host=self.host, port=self.port,
-                      machine=HOST, pid=os.getpid(), writer=self.store.writer.writer_id, auth=self.auth,
+                      machine=_HOST, pid=os.getpid(), writer=self.store.writer.writer_id, auth=self.auth,
                       interval_s=self._beat_interval)
         log_server_event(self.store.writer, self.server_id, "start", fields)
         _RUNNING[self.server_id] = self

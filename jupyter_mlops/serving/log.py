@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import json
 import math
+import time
 
-from ..provenance import now_ms
-from ..store.declared import on_writer_gone, record_kind
+from ..store.fold import on_writer_gone, record_kind
 
 _dumps = json.JSONEncoder(allow_nan=False, separators=(",", ":"), default=str).encode
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _finite(value):

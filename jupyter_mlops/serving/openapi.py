@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from .._version import __version__
+from .. import __version__
 from .payload import InputSpec, _kind
 
 _JSON_TYPES = {"float": {"type": "number"}, "int": {"type": "integer"}, "bool": {"type": "boolean"},

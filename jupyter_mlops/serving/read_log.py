@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from ..datasets.inputs import input_scheme
 from ..errors import InvalidInput
-from ..provenance import utc_now
 from ..store import open_store
 
 DRIFT_PREFIX = "predictions:"
@@ -22,7 +20,7 @@ META_COLUMNS = ("request_id", "row_index", "model", "version", "side", "served",
 def utc_naive(when, what: str = "since") -> datetime:
     """A naive UTC datetime (how the store keeps times) from a datetime, ISO text or a timedelta ago."""
     if isinstance(when, timedelta):
-        return utc_now() - when
+        return datetime.now(timezone.utc).replace(tzinfo=None) - when
     if isinstance(when, str):
         try:
             when = datetime.fromisoformat(when.strip().replace("Z", "+00:00"))
@@ -122,7 +120,6 @@ def prediction_log(model: str, since=None, version=None, limit: int | None = Non
     return pd.DataFrame(out)
 
 
-@input_scheme("predictions")
 def drift_frame(source: str):
     """``(DataFrame, label)`` for a drift source ``predictions:churn`` / ``predictions:churn@champion`` /
     ``predictions:churn/3``: the inputs and prediction of every request served (shadow scores left out).

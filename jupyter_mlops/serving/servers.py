@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from ..errors import InvalidInput, NotFound
-from ..provenance import HOST, utc_now
-from ..resolve import resolve_ref
+from ..errors import InvalidInput, NotFound, closest
 from ..store import open_store
 
 _COLUMNS = ("server_id", "model", "url", "host", "port", "machine", "pid", "mode", "champion", "challenger", "split",
@@ -38,11 +36,13 @@ def _pid_alive(pid) -> bool:
 
 
 def _alive(row: dict, now: datetime) -> bool:
+    from ..tracking.runs import _HOST
+
     if row["stopped_at"] is not None:
         return False
     if row["beat_at"] < now - timedelta(seconds=3 * row["interval_s"] + 5):
         return False
-    return row["machine"] != HOST or _pid_alive(row["pid"])
+    return row["machine"] != _HOST or _pid_alive(row["pid"])
 
 
 def _iso(value):
@@ -76,7 +76,7 @@ def list_servers(model: str | None = None, include_stopped: bool = False) -> lis
     with open_store().connect() as con:
         rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM model_servers {where} ORDER BY started_at DESC",
                            params).fetchall()
-    now = utc_now()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     out = []
     for values in rows:
         row = dict(zip(_COLUMNS, values))
@@ -88,16 +88,20 @@ def list_servers(model: str | None = None, include_stopped: bool = False) -> lis
 
 def find_server(server: str) -> dict:
     """The running server named by its id, a unique id prefix, or its URL; NotFound listing them otherwise."""
-    running = {s["server_id"]: s for s in list_servers()} if isinstance(server, str) and server.strip() else {}
-    listed = ", ".join(f"{s['server_id']} ({s['model']} at {s['url']})" for s in running.values()) or "none"
-    found = resolve_ref(
-        server, "running model server", min_prefix=1,
-        named_by=f"name a server by its id (srv-...) or URL, got {server!r}",
-        exact=lambda r: [i for i, s in running.items() if r.rstrip("/") in (i, s["url"])],
-        by_prefix=lambda p: [i for i in running if i.startswith(p.rstrip("/"))],
-        candidates=lambda: [*running, *(s["url"] for s in running.values())], listing=f"running: {listed}",
-        show=lambda i: f"{i} ({running[i]['model']} at {running[i]['url']})")
-    return running[found]
+    if not isinstance(server, str) or not server:
+        raise InvalidInput(f"name a server by its id (srv-...) or URL, got {server!r}")
+    running = list_servers()
+    wanted = server.rstrip("/")
+    matches = [s for s in running if s["server_id"] == wanted or s["url"] == wanted]
+    if not matches:
+        matches = [s for s in running if s["server_id"].startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    listed = ", ".join(f"{s['server_id']} ({s['model']} at {s['url']})" for s in running) or "none"
+    if matches:
+        raise InvalidInput(f"{server!r} names {len(matches)} servers; give more of the id: {listed}")
+    names = [s["server_id"] for s in running] + [s["url"] for s in running]
+    raise NotFound(f"no running model server {server!r}{closest(wanted, names)}; running: {listed}")
 
 
 def _post(url: str, token: str, body: dict, timeout: float) -> dict:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 
 from ..errors import InvalidInput, MlopsError, one_line
-from ..provenance import utc_now
 from .log import log_feedback, log_prediction
 from .payload import PayloadError, parse_payload
 from .predictors import ModelSet, Predictor
@@ -38,7 +38,7 @@ class ModelRejectedInput(InvalidInput):
 
 
 def _now() -> str:
-    return utc_now().isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 class ServingState:

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from .._version import __version__
 from ..errors import InvalidInput, NotFound, StoreCorrupt, StoreFull, StoreTooNew
-from .declared import blob_references
 from .disk import is_disk_full
 from .files import blob_files, copy_hashed, fsync_dir, is_blob_name, sha256_of, utc_now_iso, utc_stamp
+from .maintenance import BLOB_REFERENCES
 from .schema import LATEST_VERSION, TABLES, schema_version
 
 MANIFEST = "manifest.json"
@@ -166,7 +166,7 @@ def _table_counts(con) -> dict[str, int]:
 
 def _referenced_blobs(con) -> set[str]:
     referenced: set[str] = set()
-    for table, column in blob_references():
+    for table, column in BLOB_REFERENCES:
         rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
         referenced.update(r[0] for r in rows)
     return referenced

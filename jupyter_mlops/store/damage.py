@@ -1,8 +1,7 @@
 """Recognising a damaged database file or a full disk in DuckDB's errors, so no caller sees a traceback.
 
 >>> str(database_error(Exception('Corrupt database file: computed checksum 1 does not match'), '/s/mlops.duckdb'))
-"the store database /s/mlops.duckdb is damaged (Corrupt database file: computed checksum 1 does not match);
-restore it with 'jupyter-mlops restore <backup>' or move it aside and run 'jupyter-mlops doctor'"
+"the store database /s/mlops.duckdb is damaged (Corrupt database file: computed checksum 1 does not match); restore it with 'jupyter-mlops restore <backup>' or move it aside and run 'jupyter-mlops doctor'"
 >>> database_error(Exception('Catalog Error: Table with name nope does not exist!'), '/s/mlops.duckdb') is None
 True
 """

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ..errors import StoreCorrupt
-from .declared import blob_references
 from .disk import is_disk_full
 from .files import blob_files, is_blob_name, sha256_of
 from .fold import fold_spools
+from .maintenance import BLOB_REFERENCES
 from .quarantine import quarantine_summary
 from .schema import LATEST_VERSION, apply_migrations, schema_version
 
@@ -135,7 +135,7 @@ def _columns(con) -> dict[tuple[str, str], str]:
 
 def _blob_references(con) -> dict[str, set]:
     references: dict[str, set] = {}
-    for table, column in blob_references():
+    for table, column in BLOB_REFERENCES:
         rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
         for (digest,) in rows:
             references.setdefault(digest, set()).add(f"{table}.{column}")

@@ -2,25 +2,29 @@
 
 Each transaction applies a chunk of complete lines from the spool segments and advances
 ``spool_offsets`` to match, so a crash at any point re-applies nothing and loses nothing.
-Record kinds are declared (``declared.py``) by the packages that write them, each with an
-``apply(con, records)`` function; hooks registered with ``on_writer_gone`` run when a writer's
-process is found dead (tracking marks its running runs as crashed). The fold names none of them.
+Record kinds are registered by the modules that write them (tracking, datasets, serving,
+pipelines), each with an ``apply(con, records)`` function; hooks registered with
+``on_writer_gone`` run when a writer's process is found dead (tracking marks its running runs
+as crashed).
 
 A line that cannot be applied never stops the fold: it is set aside in the ``quarantine`` table
 (see ``set_aside.py``) in the transaction that moves the offset past it, and every other line
 still lands exactly once. A chunk is applied in one transaction (the fast path); only when that
 fails is it rolled back and split in halves, recursively, down to the offending lines.
+
+>>> @record_kind("note", order=90)
+... def _apply_notes(con, records): ...
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
-from .declared import RECORD_KINDS, WRITER_GONE, on_writer_gone, record_kind  # noqa: F401  (owners' API)
 from .set_aside import TORN_WRITE, describe_error, kind_of, set_aside
 from .spool import parse_segment_name, writer_is_alive
 from .transaction import disk_full, rollback, transaction
@@ -28,6 +32,31 @@ from .transaction import disk_full, rollback, transaction
 CHUNK_BYTES = 16 * 1024 * 1024
 # A line longer than this is set aside unread: no writer writes one (it would have held it in memory).
 MAX_LINE_BYTES = 256 * 1024 * 1024
+RECORD_MODULES = ("jupyter_mlops.tracking.records", "jupyter_mlops.datasets.records", "jupyter_mlops.serving.log",
+                  "jupyter_mlops.pipelines.records")
+
+_KINDS: dict[str, tuple[int, object]] = {}
+_GONE_HOOKS: list = []
+
+
+def record_kind(kind: str, order: int):
+    """Register ``apply(con, records)`` for spool records whose first field is ``kind``.
+
+    Within one transaction, kinds are applied by ascending ``order`` (a run's start before its
+    metrics and its end); ``apply`` raises on a record it cannot store, and that record is set aside.
+    """
+
+    def register(fn):
+        _KINDS[kind] = (order, fn)
+        return fn
+
+    return register
+
+
+def on_writer_gone(fn):
+    """Register ``hook(con, writer_ids)``, called in the fold transaction for dead writers."""
+    _GONE_HOOKS.append(fn)
+    return fn
 
 
 @dataclass
@@ -39,13 +68,18 @@ class FoldStats:
     writers_gone: list = field(default_factory=list)
 
 
+def _load_kinds() -> None:
+    for module in RECORD_MODULES:
+        importlib.import_module(module)
+
+
 def fold_spools(con, spool_dir: str | os.PathLike) -> FoldStats:
     """Apply every complete pending spool line to ``con``'s database; remove finished files.
 
     Raises ``StoreFull`` when the disk fills mid-fold; what was committed stays, the rest is
     folded by the next reader once there is space.
     """
-    kinds = RECORD_KINDS.items()
+    _load_kinds()
     spool_dir = Path(spool_dir)
     home = spool_dir.parent
     stats = FoldStats()
@@ -67,7 +101,7 @@ def fold_spools(con, spool_dir: str | os.PathLike) -> FoldStats:
         alive = writer_is_alive(spool_dir, writer)
         for index, (_, path) in enumerate(files):
             current = index == len(files) - 1
-            segment = _Segment(con, path, writer, home, stats, kinds)
+            segment = _Segment(con, path, writer, home, stats)
             done = segment.fold(offsets.get(path.name, 0), may_grow=alive and current)
             if done and not (alive and current):
                 removable.append(path)
@@ -75,7 +109,7 @@ def fold_spools(con, spool_dir: str | os.PathLike) -> FoldStats:
             gone.append(writer)
     if gone:
         with transaction(con, home):
-            for hook in WRITER_GONE.items().values():
+            for hook in _GONE_HOOKS:
                 hook(con, gone)
         stats.writers_gone = gone
         removable.extend(spool_dir / f"{w}.lock" for w in gone)
@@ -109,9 +143,8 @@ def _not_the_records_fault(error: BaseException) -> bool:
 class _Segment:
     """Folds one spool segment file from a committed offset."""
 
-    def __init__(self, con, path: Path, writer: str, home: Path, stats: FoldStats, kinds: dict):
+    def __init__(self, con, path: Path, writer: str, home: Path, stats: FoldStats):
         self.con, self.path, self.writer, self.home, self.stats = con, path, writer, home, stats
-        self.kinds = kinds  # name -> (order, apply), read once per fold
 
     def fold(self, offset: int, may_grow: bool) -> bool:
         """Fold from ``offset`` in chunks; True when everything in the segment is folded.
@@ -206,7 +239,7 @@ class _Chunk:
             rejected = 0
             for index in range(lo, hi):
                 record = records[index]
-                refusal = _refusal(record, seg.kinds)
+                refusal = _refusal(record)
                 if refusal is None:
                     by_kind.setdefault(record[0], []).append(record)
                 else:
@@ -214,8 +247,8 @@ class _Chunk:
                               self.lines[index], refusal)
                     rejected += 1
             applied = 0
-            for kind in sorted(by_kind, key=lambda k: seg.kinds[k][0]):
-                seg.kinds[kind][1](con, by_kind[kind])
+            for kind in sorted(by_kind, key=lambda k: _KINDS[k][0]):
+                _KINDS[kind][1](con, by_kind[kind])
                 applied += len(by_kind[kind])
             _save_offset(con, seg.path.name, self.start(hi))
             con.execute("COMMIT")
@@ -229,15 +262,15 @@ class _Chunk:
         return None
 
 
-def _refusal(record, kinds: dict) -> str | None:
+def _refusal(record) -> str | None:
     """Why ``record`` is no record at all (None when its kind is known)."""
     if isinstance(record, _Unreadable):
         return record.error
     if not isinstance(record, list) or not record:
         return "not a record: a spool line is a JSON list whose first field is the record's kind"
     kind = record[0]
-    if not isinstance(kind, str) or kind not in kinds:
-        return f"unknown record kind {str(kind)[:100]!r}; known kinds: {', '.join(sorted(kinds))}"
+    if not isinstance(kind, str) or kind not in _KINDS:
+        return f"unknown record kind {str(kind)[:100]!r}; known kinds: {', '.join(sorted(_KINDS))}"
     return None
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .declared import blob_references
 from .fold import fold_spools
 from .quarantine import quarantine_count
 from .schema import TABLES, schema_version
 
+# (table, column) pairs that reference artifact blobs; later features add theirs.
+BLOB_REFERENCES: list[tuple[str, str]] = [("artifacts", "sha256"), ("dataset_versions", "sha256")]
+BLOB_REFERENCES.append(("dataset_samples", "sha256"))  # drift: each version's row sample
+BLOB_REFERENCES.append(("model_versions", "sha256"))  # registry: model artifacts (deleted versions too)
 # Tables holding per-run rows that gc purges with a deleted run.
 RUN_TABLES: list[str] = ["params", "metrics", "latest_metrics", "tags", "artifacts", "run_datasets"]
 
@@ -76,7 +79,7 @@ def gc(store, older_than_days: float | None = None) -> GcReport:
         with store.blobs.collecting():
             fold_spools(con, store.spool_dir)
             referenced = set()
-            for table, column in blob_references():
+            for table, column in BLOB_REFERENCES:
                 referenced.update(r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM {table}").fetchall())
             for path in (store.blobs.root / "sha256").glob("*/*"):
                 if path.name in referenced:

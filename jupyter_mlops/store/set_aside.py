@@ -16,7 +16,7 @@ refused, in the same transaction that moves the segment's offset past it. Readin
 
 from __future__ import annotations
 
-from ..provenance import utc_now
+from datetime import datetime, timezone
 
 RAW_LIMIT = 64 * 1024
 ERROR_LIMIT = 1000
@@ -51,5 +51,5 @@ def set_aside(con, segment: str, offset: int, writer: str, kind: str | None, raw
         'INSERT INTO quarantine (segment, "offset", writer, kind, raw, error, quarantined_at) '
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [segment, offset, writer, kind, bytes(raw[:RAW_LIMIT]).decode("utf-8", errors="replace"), error,
-         utc_now()],
+         datetime.now(timezone.utc).replace(tzinfo=None)],
     )

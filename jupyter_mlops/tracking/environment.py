@@ -13,7 +13,7 @@ At run start this records, as tags and artifacts of the run:
 Host and user are columns of ``runs``. Git and package capture run on a background thread so
 starting a run stays cheap; they finish before the process exits.
 
->>> register_context_provider(lambda: {"tags": {"mlops.source.type": "job"}, "texts": {}})
+>>> register_context_provider(lambda: {"tags": {"mlops.source.type": "job"}, "texts": {}})  # doctest: +SKIP
 """
 
 from __future__ import annotations

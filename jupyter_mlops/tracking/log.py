@@ -1,7 +1,7 @@
 """Module-level logging verbs: each logs into the active run (starting one if none is active).
 
 >>> import jupyter_mlops as ml
->>> ml.log_metric("loss", 0.25)
+>>> ml.log_metric("loss", 0.25)      # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -13,9 +13,7 @@ Record layouts (JSON arrays, first field the kind; times are epoch milliseconds,
 
 from __future__ import annotations
 
-from ..store.declared import declare_blob_reference, on_writer_gone, record_kind
-
-declare_blob_reference("artifacts", "sha256")  # files logged to runs
+from ..store.fold import on_writer_gone, record_kind
 
 
 def _arrow(columns: dict, types: dict | None = None):

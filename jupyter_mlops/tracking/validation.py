@@ -89,8 +89,7 @@ def step_value(step) -> int:
     >>> step_value(2**63)
     Traceback (most recent call last):
     ...
-    jupyter_mlops.errors.InvalidInput: step 9223372036854775808 does not fit the store: steps are whole numbers
-    from -9223372036854775808 to 9223372036854775807
+    jupyter_mlops.errors.InvalidInput: step 9223372036854775808 does not fit the store: steps are whole numbers from -9223372036854775808 to 9223372036854775807
     """
     if type(step) is int and INT64_MIN <= step <= INT64_MAX:
         return step

@@ -3,8 +3,7 @@
 - :class:`RunsTable`: filter (the ``where`` language), sort, select runs and compare them;
 - :class:`LiveMetricChart`: an SVG chart following a run's metrics while it trains;
 - :class:`CompareView`: params side by side with differences marked, metric curves overlaid;
-- :func:`svg_line_chart`: the dependency-free SVG line chart the two charts share (from :mod:`..render`);
-- ``DatasetProfile``, ``DriftView``, ``ModelCard`` (in ``widgets.dataset``, ``.drift``, ``.model_card``).
+- :func:`svg_line_chart`: the dependency-free SVG line chart the two charts share.
 
 Each widget's mime bundle carries a ``text/html`` snapshot next to the widget view, and
 ``to_html()`` returns it, so papermill outputs, nbviewer and GitHub show something useful.
@@ -14,9 +13,9 @@ User text is always HTML-escaped; the snapshots contain no scripts.
 >>> RunsTable.from_search("iris", order_by="metrics.acc DESC")        # doctest: +SKIP
 """
 
-from ..render.svg import svg_line_chart
 from .chart import LiveMetricChart
 from .compare import CompareView
+from .svg import svg_line_chart
 from .table import RunsTable
 
 __all__ = ["RunsTable", "LiveMetricChart", "CompareView", "svg_line_chart"]

@@ -15,9 +15,9 @@ import warnings
 import ipywidgets as widgets
 
 from ..errors import InvalidInput
-from ..render.html import note, wrap
-from ..render.svg import MAX_POINTS, svg_line_chart, thin
 from ._base import StaticForm
+from ._html import note, wrap
+from .svg import MAX_POINTS, svg_line_chart, thin
 
 MAX_SERIES = 8
 _MAX_BUFFER = 4 * MAX_POINTS  # per key; past this the buffer is thinned to half (first/last kept)
@@ -38,16 +38,8 @@ class LiveMetricChart(StaticForm, widgets.HTML):
     ...         ml.log_metric("loss", 1 / (step + 1))
     """
 
-    def __init__(
-        self,
-        run,
-        keys=None,
-        min_interval: float = 0.5,
-        *,
-        width: int = 560,
-        height: int = 260,
-        max_series: int = MAX_SERIES,
-    ):
+    def __init__(self, run, keys=None, min_interval: float = 0.5, *, width: int = 560, height: int = 260,
+                 max_series: int = MAX_SERIES):
         if isinstance(keys, str):
             keys = [keys]
         if keys is not None and not all(isinstance(k, str) for k in keys):
@@ -105,9 +97,8 @@ class LiveMetricChart(StaticForm, widgets.HTML):
 
     def _fail(self, exc: Exception) -> None:
         if self.error is None:
-            warnings.warn(
-                f"live metric chart could not redraw: {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3
-            )
+            warnings.warn(f"live metric chart could not redraw: {type(exc).__name__}: {exc}",
+                          RuntimeWarning, stacklevel=3)
         self.error = f"{type(exc).__name__}: {exc}"
 
     # -- drawing -----------------------------------------------------------------------------

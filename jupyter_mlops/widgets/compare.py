@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..errors import InvalidInput
-from ..render.html import DIFF_BG, MISSING, fmt_number, fmt_value, html_table, note, wrap
-from ..render.svg import PALETTE, svg_line_chart, thin
 from ._base import StaticForm
+from ._html import DIFF_BG, MISSING, fmt_number, fmt_value, html_table, note, wrap
+from .svg import PALETTE, svg_line_chart, thin
 
 MAX_RUNS = 20
 MAX_CHARTS = 12
@@ -33,15 +33,8 @@ class CompareView(StaticForm, widgets.VBox):
     ['lr']
     """
 
-    def __init__(
-        self,
-        run_ids,
-        *,
-        only_differences: bool = False,
-        chart_width: int = 360,
-        chart_height: int = 200,
-        max_charts: int = MAX_CHARTS,
-    ):
+    def __init__(self, run_ids, *, only_differences: bool = False, chart_width: int = 360,
+                 chart_height: int = 200, max_charts: int = MAX_CHARTS):
         from ..tracking.search import get_run
 
         if isinstance(run_ids, str) or not all(isinstance(r, str) for r in (run_ids or [])):
@@ -62,9 +55,8 @@ class CompareView(StaticForm, widgets.VBox):
         self.labels = _labels(self.runs)
         self.chart_width, self.chart_height, self.max_charts = chart_width, chart_height, max_charts
         self.history = self._load_history()
-        self.only_differences = widgets.Checkbox(
-            value=only_differences, description="only rows that differ", indent=False
-        )
+        self.only_differences = widgets.Checkbox(value=only_differences, description="only rows that differ",
+                                                 indent=False)
         self.body = widgets.HTML()
         super().__init__(children=[self.only_differences, self.body])
         self.add_class("mlops-compare-view")
@@ -74,9 +66,9 @@ class CompareView(StaticForm, widgets.VBox):
     # -- data ------------------------------------------------------------------------------------
     def _load_history(self) -> dict[str, dict[str, list[tuple[int, float]]]]:
         """``{metric key: {run label: [(step, value), ...]}}`` in one query for all runs."""
-        from ..store import open_store
+        from .. import sql
 
-        frame = open_store().sql(
+        frame = sql(
             "SELECT run_id, key, step, value FROM metrics WHERE run_id IN (SELECT unnest(?)) "
             "ORDER BY key, run_id, step, timestamp",
             [self.run_ids],
@@ -126,11 +118,8 @@ class CompareView(StaticForm, widgets.VBox):
             f"{svg_line_chart(self.history[k], k, self.chart_width, self.chart_height, colors=colors)}</div>"
             for k in keys[: self.max_charts]
         ]
-        more = (
-            note(f"{len(keys) - self.max_charts} more metrics not charted: " + ", ".join(keys[self.max_charts :][:20]))
-            if len(keys) > self.max_charts
-            else ""
-        )
+        more = note(f"{len(keys) - self.max_charts} more metrics not charted: "
+                    + ", ".join(keys[self.max_charts:][:20])) if len(keys) > self.max_charts else ""
         if not charts:
             return note("no metric history to chart")
         return f'<div class="mlops-charts" style="display:flex;flex-wrap:wrap;gap:8px;">{"".join(charts)}</div>{more}'
@@ -139,27 +128,21 @@ class CompareView(StaticForm, widgets.VBox):
         """The comparison as self-contained HTML (tables and SVG charts, escaped, no scripts)."""
         attrs = html_table(
             ["run"] + self.labels,
-            [
-                ["id"] + [r.run_id[:8] for r in self.runs],
-                ["experiment"] + [r.experiment for r in self.runs],
-                ["status"] + [r.status for r in self.runs],
-                ["started (UTC)"] + [fmt_value(r.start_time) for r in self.runs],
-            ],
+            [["id"] + [r.run_id[:8] for r in self.runs],
+             ["experiment"] + [r.experiment for r in self.runs],
+             ["status"] + [r.status for r in self.runs],
+             ["started (UTC)"] + [fmt_value(r.start_time) for r in self.runs]],
             css_class="mlops-table mlops-runs",
         )
         differing = len(self.differing_params)
         parts = [
-            f'<div style="{_H_STYLE}">Comparing {len(self.runs)} runs</div>',
-            attrs,
+            f'<div style="{_H_STYLE}">Comparing {len(self.runs)} runs</div>', attrs,
             f'<div style="{_H_STYLE}">Params ({differing} differ{"s" if differing == 1 else ""}, '
             f"marked {DIFF_MARK})</div>",
             self._side_by_side("params", mark=True),
-            f'<div style="{_H_STYLE}">Latest metrics</div>',
-            self._side_by_side("metrics", mark=False),
-            f'<div style="{_H_STYLE}">Tags</div>',
-            self._side_by_side("tags", mark=True),
-            f'<div style="{_H_STYLE}">Metric curves</div>',
-            self._charts(),
+            f'<div style="{_H_STYLE}">Latest metrics</div>', self._side_by_side("metrics", mark=False),
+            f'<div style="{_H_STYLE}">Tags</div>', self._side_by_side("tags", mark=True),
+            f'<div style="{_H_STYLE}">Metric curves</div>', self._charts(),
         ]
         return wrap("mlops-compare", "".join(parts))
 
@@ -168,6 +151,5 @@ class CompareView(StaticForm, widgets.VBox):
 
     def _summary(self) -> str:
         return f"CompareView({', '.join(repr(lab) for lab in self.labels)})"
-
 
 __all__ = ["CompareView"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..errors import InvalidInput, MlopsError
-from ..render.html import SELECTED_BG, error_block, fmt_value, html_table, note, wrap
 from ._base import StaticForm
+from ._html import SELECTED_BG, error_block, fmt_value, html_table, note, wrap
 from .compare import CompareView
 
 MAX_COLUMNS = 40
@@ -20,7 +20,7 @@ def _field(column: str) -> str:
     """The order_by field for a frame column, back-quoting the key so any key is accepted."""
     for prefix in _PREFIXES:
         if column.startswith(prefix):
-            key = column[len(prefix) :].replace("`", "``")
+            key = column[len(prefix):].replace("`", "``")
             return f"{prefix}`{key}`"
     return column
 
@@ -46,20 +46,11 @@ class RunsTable(StaticForm, widgets.VBox):
     >>> RunsTable.from_search("iris", where="metrics.acc > 0.9", order_by="metrics.acc DESC")  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        frame,
-        *,
-        on_compare=None,
-        experiment=_INFER,
-        where: str | None = None,
-        order_by: str | list[str] | None = None,
-        max_results: int | None = 100,
-    ):
+    def __init__(self, frame, *, on_compare=None, experiment=_INFER, where: str | None = None,
+                 order_by: str | list[str] | None = None, max_results: int | None = 100):
         if not hasattr(frame, "columns") or "run_id" not in frame.columns:
             raise InvalidInput(
-                f"RunsTable shows a search_runs() DataFrame (with a run_id column), got {type(frame).__name__}"
-            )
+                f"RunsTable shows a search_runs() DataFrame (with a run_id column), got {type(frame).__name__}")
         self.frame = frame
         self.experiment = _infer_experiment(frame) if experiment is _INFER else experiment
         self.where = where
@@ -71,34 +62,27 @@ class RunsTable(StaticForm, widgets.VBox):
         self._syncing = False
 
         self.filter_box = widgets.Text(
-            value=where or "",
-            description="Filter",
-            continuous_update=False,
+            value=where or "", description="Filter", continuous_update=False,
             placeholder="e.g. metrics.acc > 0.9 AND params.model = 'rf'",
             layout=widgets.Layout(flex="1 1 auto", min_width="240px"),
         )
         self.sort_column = widgets.Dropdown(description="Sort", layout=widgets.Layout(width="260px"))
-        self.sort_direction = widgets.Dropdown(
-            options=[("desc", "DESC"), ("asc", "ASC")], layout=widgets.Layout(width="80px")
-        )
+        self.sort_direction = widgets.Dropdown(options=[("desc", "DESC"), ("asc", "ASC")],
+                                               layout=widgets.Layout(width="80px"))
         self.message = widgets.HTML()
         self.table = widgets.HTML(layout=widgets.Layout(max_height="380px", overflow="auto"))
-        self.selection = widgets.SelectMultiple(
-            description="Select", rows=6, layout=widgets.Layout(flex="1 1 auto", min_width="240px")
-        )
-        self.compare_button = widgets.Button(
-            description="Compare selected", icon="columns", disabled=True, tooltip="select two or more runs"
-        )
+        self.selection = widgets.SelectMultiple(description="Select", rows=6,
+                                                layout=widgets.Layout(flex="1 1 auto", min_width="240px"))
+        self.compare_button = widgets.Button(description="Compare selected", icon="columns", disabled=True,
+                                             tooltip="select two or more runs")
         self.compare_area = widgets.VBox()
-        super().__init__(
-            children=[
-                widgets.HBox([self.filter_box, self.sort_column, self.sort_direction]),
-                self.message,
-                self.table,
-                widgets.HBox([self.selection, self.compare_button]),
-                self.compare_area,
-            ]
-        )
+        super().__init__(children=[
+            widgets.HBox([self.filter_box, self.sort_column, self.sort_direction]),
+            self.message,
+            self.table,
+            widgets.HBox([self.selection, self.compare_button]),
+            self.compare_area,
+        ])
         self.add_class("mlops-runs-table")
         self._set_frame(frame, initial_order=order_by)
         self.filter_box.observe(self._on_query_change, "value")
@@ -108,9 +92,8 @@ class RunsTable(StaticForm, widgets.VBox):
         self.compare_button.on_click(self._on_compare_click)
 
     @classmethod
-    def from_search(
-        cls, experiment=None, where: str | None = None, order_by=None, max_results: int | None = 100, *, on_compare=None
-    ) -> "RunsTable":
+    def from_search(cls, experiment=None, where: str | None = None, order_by=None, max_results: int | None = 100,
+                    *, on_compare=None) -> "RunsTable":
         """Search the store and show the result; filter/sort changes keep ``experiment`` as scope.
 
         >>> RunsTable.from_search("iris", order_by="metrics.acc DESC", max_results=20)   # doctest: +SKIP
@@ -118,9 +101,8 @@ class RunsTable(StaticForm, widgets.VBox):
         from ..tracking.search import search_runs
 
         frame = search_runs(experiment, where=where, order_by=order_by, max_results=max_results)
-        return cls(
-            frame, on_compare=on_compare, experiment=experiment, where=where, order_by=order_by, max_results=max_results
-        )
+        return cls(frame, on_compare=on_compare, experiment=experiment, where=where, order_by=order_by,
+                   max_results=max_results)
 
     # -- querying --------------------------------------------------------------------------------
     def _current_order(self) -> str | list[str] | None:
@@ -235,14 +217,11 @@ class RunsTable(StaticForm, widgets.VBox):
             rows.append([run_id[:8] if c == "run_id" else fmt_value(cells[c]) for c in shown])
             classes.append("mlops-selected" if is_selected else "")
             styles.append(_SELECTED_STYLE if is_selected else "")
-        headers = [
-            "run" if c == "run_name" else "id" if c == "run_id" else "started (UTC)" if c == "start_time" else c
-            for c in shown
-        ]
+        headers = ["run" if c == "run_name" else "id" if c == "run_id" else "started (UTC)" if c == "start_time" else c
+                   for c in shown]
         more = note(f"{hidden} more columns not shown") if hidden > 0 else ""
-        return (
-            html_table(headers, rows, row_classes=classes, row_styles=styles, css_class="mlops-table mlops-runs") + more
-        )
+        return html_table(headers, rows, row_classes=classes, row_styles=styles,
+                          css_class="mlops-table mlops-runs") + more
 
     def _status_line(self) -> str:
         count = len(self.frame)

@@ -123,23 +123,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/runs/{run_id}/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every value of several metrics of one run, in one request (the run detail's charts) */
-        get: operations["getMetricHistories"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/compare": {
         parameters: {
             query?: never;
@@ -569,73 +552,118 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AliasActionResponse */
-        AliasActionResponse: {
-            name: string;
-            /** @description alias -> version */
-            aliases: {
-                [key: string]: number;
-            };
-            /** @description oldest first */
-            history: components["schemas"]["AliasChange"][];
-            change: components["schemas"]["AliasChange"] | null;
+        MetricValue: number | ("NaN" | "Infinity" | "-Infinity");
+        ErrorResponse: {
+            message: string;
+            /** @description NotFound, InvalidInput, InvalidFilter... */
+            error: string;
         };
-        /** AliasChange */
-        AliasChange: {
-            seq: number;
-            alias: string;
-            /** @enum {string} */
-            action: "set" | "promote" | "rollback";
-            from_version: number | null;
-            to_version: number;
-            reason: string | null;
-            user: string | null;
+        HealthResponse: {
+            status: string;
+            version: string;
+            store: string;
+            schema_version: number;
+            latest_schema_version: number;
+            /** @description Heartbeat of the scheduler daemon once one exists */
+            scheduler: Record<string, never> | null;
+            /** @description Spool records the fold could not apply (kept in the quarantine table); `jupyter-mlops doctor` lists them */
+            quarantined: number;
+        };
+        Experiment: {
+            experiment_id: number;
+            name: string;
             /** Format: date-time */
-            changed_at: string;
-            decision_id: string | null;
+            created_at: string;
+            runs: number;
+            /** Format: date-time */
+            last_run: string | null;
         };
-        /** AliasHistoryResponse */
-        AliasHistoryResponse: {
-            name: string;
-            /** @description alias -> version */
-            aliases: {
-                [key: string]: number;
+        ListExperimentsResponse: {
+            experiments: components["schemas"]["Experiment"][];
+        };
+        RunSummary: {
+            run_id: string;
+            experiment: string;
+            run_name: string;
+            /** @enum {string} */
+            status: "running" | "finished" | "failed" | "killed" | "crashed";
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            parent_run_id: string | null;
+            user: string | null;
+            params: {
+                [key: string]: string;
             };
-            /** @description oldest first */
-            history: components["schemas"]["AliasChange"][];
+            metrics: {
+                [key: string]: components["schemas"]["MetricValue"];
+            };
+            tags: {
+                [key: string]: string;
+            };
         };
-        /** Artifact */
+        ListRunsResponse: {
+            runs: components["schemas"]["RunSummary"][];
+            total: number;
+            offset: number;
+            limit: number;
+        };
         Artifact: {
             path: string;
             size: number;
             sha256: string;
         };
-        /**
-         * ChangeTrafficRequest
-         * @description At least one of mode, challenger_share, active; what is not given stays as it is
-         */
-        ChangeTrafficRequest: {
-            mode?: components["schemas"]["TrafficMode"];
-            /** @description canary: the challenger's share */
-            challenger_share?: number;
-            /**
-             * @description blue-green: the side answering
-             * @enum {string}
-             */
-            active?: "champion" | "challenger";
-            /** @description kept in the server's shift log */
-            reason?: string | null;
+        RunEnvironment: {
+            python?: string | null;
+            source_type?: string | null;
+            notebook?: string | null;
+            script?: string | null;
+            git_commit?: string | null;
+            git_branch?: string | null;
+            git_dirty?: boolean;
         };
-        /** ChangeTrafficResponse */
-        ChangeTrafficResponse: {
-            server_id: string;
-            traffic: components["schemas"]["TrafficSplit"];
-            previous: components["schemas"]["TrafficSplit"];
-            changed: boolean;
-            /** @description one line for people */
-            message: string;
+        RunDetail: components["schemas"]["RunSummary"] & {
+            host: string | null;
+            error: string | null;
+            deleted: boolean;
+            artifacts: components["schemas"]["Artifact"][];
+            environment: components["schemas"]["RunEnvironment"];
         };
-        /** ColumnProfile */
+        MetricPoint: {
+            step: number;
+            value: components["schemas"]["MetricValue"];
+            /** Format: date-time */
+            timestamp: string;
+        };
+        MetricHistoryResponse: {
+            run_id: string;
+            key: string;
+            points: components["schemas"]["MetricPoint"][];
+        };
+        CompareRunsResponse: {
+            runs: components["schemas"]["RunDetail"][];
+            /** @description run_id -> metric key -> [[step, value], ...] */
+            curves: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["MetricValue"][][];
+                };
+            };
+        };
+        DatasetSummary: {
+            name: string;
+            latest_version: number;
+            versions: number;
+            rows: number;
+            /** @enum {string} */
+            storage: "snapshot" | "reference";
+            /** Format: date-time */
+            updated_at: string;
+            description: string | null;
+        };
+        ListDatasetsResponse: {
+            datasets: components["schemas"]["DatasetSummary"][];
+        };
         ColumnProfile: {
             position: number;
             column_name: string;
@@ -654,52 +682,6 @@ export interface components {
             categories: (string | number)[][] | null;
             other_count: number | null;
         };
-        /** ColumnShift */
-        ColumnShift: {
-            column: string;
-            kind: string;
-            null_share_change: components["schemas"]["MetricValue"];
-            distinct_change: number;
-            shift: components["schemas"]["MetricValue"] | null;
-            shifted: boolean;
-            mean_before: number | null;
-            mean_after: number | null;
-        };
-        /** CompareRunsResponse */
-        CompareRunsResponse: {
-            runs: components["schemas"]["RunDetail"][];
-            /** @description run_id -> metric key -> [[step, value], ...] */
-            curves: {
-                [key: string]: {
-                    [key: string]: components["schemas"]["MetricValue"][][];
-                };
-            };
-        };
-        /** DatasetDiff */
-        DatasetDiff: {
-            before: string;
-            after: string;
-            added: string[];
-            removed: string[];
-            retyped: components["schemas"]["RetypedColumn"][];
-            rows_before: number;
-            rows_after: number;
-            columns: components["schemas"]["ColumnShift"][];
-            summary: string;
-        };
-        /** DatasetSummary */
-        DatasetSummary: {
-            name: string;
-            latest_version: number;
-            versions: number;
-            rows: number;
-            /** @enum {string} */
-            storage: "snapshot" | "reference";
-            /** Format: date-time */
-            updated_at: string;
-            description: string | null;
-        };
-        /** DatasetVersion */
         DatasetVersion: {
             name: string;
             version: number;
@@ -717,14 +699,100 @@ export interface components {
             tags: {
                 [key: string]: string;
             };
-            definition: {
-                [key: string]: unknown;
-            } | null;
+            definition: Record<string, never> | null;
             run_id: string | null;
             /** @description present on getDatasetVersion */
             columns?: components["schemas"]["ColumnProfile"][];
         };
-        /** DriftColumn */
+        ListDatasetVersionsResponse: {
+            name: string;
+            versions: components["schemas"]["DatasetVersion"][];
+        };
+        ColumnShift: {
+            column: string;
+            kind: string;
+            null_share_change: components["schemas"]["MetricValue"];
+            distinct_change: number;
+            shift: components["schemas"]["MetricValue"] | null;
+            shifted: boolean;
+            mean_before: number | null;
+            mean_after: number | null;
+        };
+        DatasetDiff: {
+            before: string;
+            after: string;
+            added: string[];
+            removed: string[];
+            retyped: {
+                column: string;
+                before: string;
+                after: string;
+            }[];
+            rows_before: number;
+            rows_after: number;
+            columns: components["schemas"]["ColumnShift"][];
+            summary: string;
+        };
+        LineageResponse: {
+            ref: string;
+            /** @enum {string} */
+            kind: "dataset" | "run";
+            /** @description dataset: runs that produced it; run: dataset versions it read */
+            upstream: {
+                [key: string]: unknown;
+            }[];
+            /** @description dataset: runs that read it; run: dataset versions it produced */
+            downstream: {
+                [key: string]: unknown;
+            }[];
+        };
+        DriftReportSummary: {
+            report_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description label: name@version, a file name or DataFrame */
+            reference: string;
+            reference_name?: string | null;
+            reference_version?: number | null;
+            current: string;
+            current_name?: string | null;
+            current_version?: number | null;
+            reference_rows: number;
+            current_rows: number;
+            columns_checked: number;
+            columns_drifted: number;
+            drift_share: number;
+            drifted: boolean;
+            /** @enum {string} */
+            correction: "bh" | "bonferroni" | "none";
+            multivariate_auc?: number | null;
+            multivariate_drifted?: boolean | null;
+            run_id?: string | null;
+            /** @description the model version the check was run for */
+            model_name?: string | null;
+            model_version?: number | null;
+        };
+        DriftDatasetsResponse: {
+            datasets: {
+                /** @description null groups reports between unregistered data */
+                dataset: string | null;
+                reports: number;
+                latest: components["schemas"]["DriftReportSummary"];
+            }[];
+        };
+        DriftHistoryResponse: {
+            dataset: string | null;
+            reports: components["schemas"]["DriftReportSummary"][];
+        };
+        /** @description Both sides' shares on shared bins: a histogram (edges has one more entry than the shares) or bars (labels) */
+        DriftDistribution: {
+            /** @enum {string} */
+            type?: "histogram" | "bars";
+            edges?: number[];
+            labels?: string[];
+            reference?: number[];
+            current?: number[];
+        };
         DriftColumn: {
             column: string;
             /** @enum {string} */
@@ -749,35 +817,17 @@ export interface components {
             note?: string;
             distribution: components["schemas"]["DriftDistribution"];
         };
-        /** DriftDatasetSummary */
-        DriftDatasetSummary: {
-            /** @description null groups reports between unregistered data */
-            dataset: string | null;
-            reports: number;
-            latest: components["schemas"]["DriftReportSummary"];
+        MultivariateDrift: {
+            auc?: number | null;
+            p_value?: number | null;
+            threshold?: components["schemas"]["MetricValue"];
+            drifted?: boolean | null;
+            reference_rows?: number;
+            current_rows?: number;
+            columns?: string[];
+            model?: string;
+            note?: string;
         };
-        /** DriftDatasetsResponse */
-        DriftDatasetsResponse: {
-            datasets: components["schemas"]["DriftDatasetSummary"][];
-        };
-        /**
-         * DriftDistribution
-         * @description Both sides' shares on shared bins: a histogram (edges has one more entry than the shares) or bars (labels)
-         */
-        DriftDistribution: {
-            /** @enum {string} */
-            type?: "histogram" | "bars";
-            edges?: number[];
-            labels?: string[];
-            reference?: number[];
-            current?: number[];
-        };
-        /** DriftHistoryResponse */
-        DriftHistoryResponse: {
-            dataset: string | null;
-            reports: components["schemas"]["DriftReportSummary"][];
-        };
-        /** DriftReportDetail */
         DriftReportDetail: {
             report_id: string;
             /** Format: date-time */
@@ -805,156 +855,91 @@ export interface components {
             model_name?: string | null;
             model_version?: number | null;
         };
-        /** DriftReportSummary */
-        DriftReportSummary: {
-            report_id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** @description label: name@version, a file name or DataFrame */
-            reference: string;
-            reference_name?: string | null;
-            reference_version?: number | null;
-            current: string;
-            current_name?: string | null;
-            current_version?: number | null;
-            reference_rows: number;
-            current_rows: number;
-            columns_checked: number;
-            columns_drifted: number;
-            drift_share: number;
-            drifted: boolean;
-            /** @enum {string} */
-            correction: "bh" | "bonferroni" | "none";
-            multivariate_auc?: number | null;
-            multivariate_drifted?: boolean | null;
-            run_id?: string | null;
-            /** @description the model version the check was run for */
-            model_name?: string | null;
-            model_version?: number | null;
-        };
-        /** ErrorResponse */
-        ErrorResponse: {
-            message: string;
-            /** @description NotFound, InvalidInput, InvalidFilter... */
-            error: string;
-        };
-        /**
-         * ExecutedNotebook
-         * @description nbformat 4 JSON, ready for the contents API
-         */
-        ExecutedNotebook: {
-            cells: {
-                [key: string]: unknown;
-            }[];
-            metadata: {
-                [key: string]: unknown;
+        ModelSummary: {
+            name: string;
+            description: string | null;
+            latest_version: number | null;
+            versions: number;
+            /** @description alias -> version */
+            aliases: {
+                [key: string]: number;
             };
-            nbformat: number;
-            nbformat_minor: number;
+            /** Format: date-time */
+            updated_at: string;
         };
-        /** Experiment */
-        Experiment: {
-            experiment_id: number;
+        ListModelsResponse: {
+            models: components["schemas"]["ModelSummary"][];
+        };
+        ModelVersion: {
             name: string;
+            version: number;
+            ref: string;
+            flavor: string;
+            /** @description loading runs code from the file (pickle/joblib) */
+            unsafe: boolean;
+            sha256: string;
+            size: number;
+            model_class: string | null;
+            run_id: string | null;
+            /** @description object, or runs:/<run_id>/<path> of the logged artifact */
+            source: string;
+            /** @description training dataset versions, e.g. churn@2 */
+            datasets: string[];
+            /** @description null for NaN stored by the registry */
+            metrics: {
+                [key: string]: components["schemas"]["MetricValue"];
+            };
+            signature: Record<string, never> | null;
+            trusted_types: string[];
+            description: string | null;
+            tags: Record<string, never>;
+            user: string | null;
             /** Format: date-time */
             created_at: string;
-            runs: number;
-            last_run: string | null;
+            deleted: boolean;
+            aliases: string[];
         };
-        /** HealthResponse */
-        HealthResponse: {
-            status: string;
-            version: string;
-            store: string;
-            schema_version: number;
-            latest_schema_version: number;
-            /** @description Heartbeat of the scheduler daemon once one exists */
-            scheduler: {
-                [key: string]: unknown;
-            } | null;
-            /** @description Spool records the fold could not apply (kept in the quarantine table); `jupyter-mlops doctor` lists them */
-            quarantined: number;
-        };
-        /** LineageResponse */
-        LineageResponse: {
-            ref: string;
-            /** @enum {string} */
-            kind: "dataset" | "run";
-            /** @description dataset: runs that produced it; run: dataset versions it read */
-            upstream: {
-                [key: string]: unknown;
-            }[];
-            /** @description dataset: runs that read it; run: dataset versions it produced */
-            downstream: {
-                [key: string]: unknown;
-            }[];
-        };
-        /** ListDatasetVersionsResponse */
-        ListDatasetVersionsResponse: {
-            name: string;
-            versions: components["schemas"]["DatasetVersion"][];
-        };
-        /** ListDatasetsResponse */
-        ListDatasetsResponse: {
-            datasets: components["schemas"]["DatasetSummary"][];
-        };
-        /** ListExperimentsResponse */
-        ListExperimentsResponse: {
-            experiments: components["schemas"]["Experiment"][];
-        };
-        /** ListModelVersionsResponse */
         ListModelVersionsResponse: {
             name: string;
             versions: components["schemas"]["ModelVersion"][];
         };
-        /** ListModelsResponse */
-        ListModelsResponse: {
-            models: components["schemas"]["ModelSummary"][];
-        };
-        /** ListPipelineRunsResponse */
-        ListPipelineRunsResponse: {
-            runs: components["schemas"]["PipelineRunSummary"][];
-            limit: number;
-        };
-        /** ListRunsResponse */
-        ListRunsResponse: {
-            runs: components["schemas"]["RunSummary"][];
-            total: number;
-            offset: number;
-            limit: number;
-        };
-        /** ListSchedulesResponse */
-        ListSchedulesResponse: {
-            schedules: components["schemas"]["PipelineSchedule"][];
-        };
-        /** ListServersResponse */
-        ListServersResponse: {
-            servers: components["schemas"]["ModelServer"][];
-        };
-        /** MetricHistoriesResponse */
-        MetricHistoriesResponse: {
-            run_id: string;
-            /** @description metric key -> its points; a key the run never logged is left out */
-            histories: {
-                [key: string]: components["schemas"]["MetricPoint"][];
-            };
-        };
-        /** MetricHistoryResponse */
-        MetricHistoryResponse: {
-            run_id: string;
-            key: string;
-            points: components["schemas"]["MetricPoint"][];
-        };
-        /** MetricPoint */
-        MetricPoint: {
-            step: number;
-            value: components["schemas"]["MetricValue"];
+        AliasChange: {
+            seq: number;
+            alias: string;
+            /** @enum {string} */
+            action: "set" | "promote" | "rollback";
+            from_version: number | null;
+            to_version: number;
+            reason: string | null;
+            user: string | null;
             /** Format: date-time */
-            timestamp: string;
+            changed_at: string;
+            decision_id: string | null;
         };
-        /** MetricValue */
-        MetricValue: number | ("NaN" | "Infinity" | "-Infinity");
-        /** ModelEvaluation */
+        AliasHistoryResponse: {
+            name: string;
+            /** @description alias -> version */
+            aliases: {
+                [key: string]: number;
+            };
+            /** @description oldest first */
+            history: components["schemas"]["AliasChange"][];
+        };
+        AliasActionResponse: components["schemas"]["AliasHistoryResponse"] & {
+            change: components["schemas"]["AliasChange"] | null;
+        };
+        SetAliasRequest: {
+            version: number;
+            reason?: string | null;
+            /**
+             * @default promote
+             * @enum {string}
+             */
+            action: "set" | "promote";
+        };
+        RollbackAliasRequest: {
+            reason?: string | null;
+        };
         ModelEvaluation: {
             evaluation_id: string;
             version: number;
@@ -965,7 +950,7 @@ export interface components {
             task: "classification" | "regression" | "other";
             /** @description null for NaN stored by the registry */
             metrics: {
-                [key: string]: components["schemas"]["MetricValue"] | null;
+                [key: string]: components["schemas"]["MetricValue"];
             };
             data_fingerprint?: string;
             run_id?: string | null;
@@ -973,16 +958,263 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** ModelEvaluationsResponse */
+        PromotionCheck: {
+            metric?: string;
+            /** @enum {string} */
+            role?: "primary" | "guard";
+            champion?: number | null;
+            challenger?: number | null;
+            improvement?: number | null;
+            required?: number;
+            /** @enum {string} */
+            better?: "higher" | "lower";
+            passed?: boolean;
+        };
+        PromotionDecision: {
+            decision_id: string;
+            champion: string;
+            champion_version: number;
+            challenger: string;
+            challenger_version: number;
+            dataset?: string | null;
+            primary_metric: string;
+            champion_value?: number | null;
+            challenger_value?: number | null;
+            improvement?: number | null;
+            passed: boolean;
+            promoted: boolean;
+            summary: string;
+            checks: components["schemas"]["PromotionCheck"][];
+            policy?: Record<string, never>;
+            user?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
         ModelEvaluationsResponse: {
             name: string;
             evaluations: components["schemas"]["ModelEvaluation"][];
             decisions: components["schemas"]["PromotionDecision"][];
         };
+        /** @description The scheduler daemon's heartbeat */
+        SchedulerStatus: {
+            /** @description some scheduler beat within ~3 of its intervals and did not stop */
+            alive: boolean;
+            /** @description the leader when one is alive, else the scheduler that beat last */
+            scheduler_id: string | null;
+            /** @description that scheduler holds the lease that fires schedules */
+            leader: boolean;
+            host: string | null;
+            pid: number | null;
+            executor: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /**
+             * Format: date-time
+             * @description its last heartbeat
+             */
+            beat_at: string | null;
+            /** @description age of that heartbeat by the server's clock */
+            seconds_since_beat: number | null;
+            /** @description pipeline runs it has in progress */
+            running: number;
+            /**
+             * Format: date-time
+             * @description set when it stopped cleanly
+             */
+            stopped_at: string | null;
+            /** @description schedulers alive on this store (one leads, others stand by) */
+            live_schedulers: number;
+            /** @description the command that starts a scheduler: jupyter-mlops scheduler */
+            start_command: string;
+            /** @description one line for people: running where, or not running and how to start it */
+            message: string;
+        };
+        PipelineSchedule: {
+            name: string;
+            /** @description absolute path of the notebook it runs */
+            notebook: string;
+            /** @description false while paused */
+            enabled: boolean;
+            /** @description the triggers in words, e.g. cron 0 3 * * * (UTC); dataset churn */
+            trigger_summary: string;
+            /** @description parameter name -> JSON value */
+            parameters: {
+                [key: string]: unknown;
+            };
+            retries: number;
+            max_concurrent: number;
+            /** @description skip | once */
+            catch_up: string;
+            /** @description local, inline or tcp://host:port (Dask) */
+            executor: string;
+            /**
+             * Format: date-time
+             * @description the next time a time trigger fires it (null: paused, or only events fire it)
+             */
+            next_run: string | null;
+            last_run_id: string | null;
+            /** Format: date-time */
+            last_run_at: string | null;
+            last_run_status: components["schemas"]["PipelineRunStatus"] | null;
+            last_error_name: string | null;
+            /** @description run-now requests no scheduler has picked up yet */
+            pending_requests: number;
+            /** Format: date-time */
+            created_at: string | null;
+        };
+        ListSchedulesResponse: {
+            schedules: components["schemas"]["PipelineSchedule"][];
+        };
+        ScheduleActionResponse: {
+            schedule: components["schemas"]["PipelineSchedule"];
+            message: string;
+        };
+        RunScheduleRequest: {
+            /** @description values that replace the schedule's parameters for this run */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        RunScheduleResponse: {
+            schedule: components["schemas"]["PipelineSchedule"];
+            request_id: string | null;
+            /** @description parameter name -> JSON value */
+            parameters: {
+                [key: string]: unknown;
+            } | null;
+            /** @description a live scheduler will pick the request up */
+            scheduler_alive: boolean;
+            message: string;
+        };
+        /** @enum {string} */
+        PipelineRunStatus: "queued" | "running" | "finished" | "failed";
+        PipelineRunSummary: {
+            pipeline_run_id: string;
+            name: string;
+            /** @description the input notebook */
+            notebook: string;
+            /** @description parameter name -> JSON value */
+            parameters: {
+                [key: string]: unknown;
+            };
+            schedule: string | null;
+            /** @description manual | cron | dataset | drift | request | retry */
+            trigger: string;
+            attempt: number;
+            status: components["schemas"]["PipelineRunStatus"];
+            executor: string | null;
+            /** Format: date-time */
+            queued_at: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            duration_s: number | null;
+            /** @description index of the failing cell in the notebook */
+            failed_cell: number | null;
+            /** @description CellError, Timeout, KernelDied... */
+            error_name: string | null;
+            error: string | null;
+            warnings: string[];
+            /** @description the executed notebook is stored */
+            has_output: boolean;
+            /** @description where the sidebar saves the executed notebook: pipeline-outputs/<name>-<id8>.ipynb */
+            output_path: string | null;
+        };
+        ListPipelineRunsResponse: {
+            runs: components["schemas"]["PipelineRunSummary"][];
+            limit: number;
+        };
+        /** @description One cell of the executed notebook (papermill's error-marker cells left out) */
+        PipelineCell: {
+            /** @description position in the executed notebook */
+            index: number;
+            /** @description position in the input notebook, as failed_cell counts (null: injected) */
+            input_index: number | null;
+            /** @description code | markdown | raw */
+            kind: string;
+            /** @description the parameters cell papermill injected */
+            injected: boolean;
+            execution_count: number | null;
+            first_line: string;
+            /** @description ok | error | not run (empty for markdown and raw cells) */
+            state: string;
+            error: string | null;
+        };
+        PipelineRunDetail: components["schemas"]["PipelineRunSummary"] & {
+            output_sha256: string | null;
+            cells: components["schemas"]["PipelineCell"][];
+        };
+        /** @description nbformat 4 JSON, ready for the contents API */
+        ExecutedNotebook: {
+            cells: Record<string, never>[];
+            metadata: Record<string, never>;
+            nbformat: number;
+            nbformat_minor: number;
+        };
         /**
-         * ModelServer
-         * @description A model server as its heartbeats describe it
+         * @description single: champion only; canary: a share to the challenger; blue-green: all to one side; shadow: the champion answers, the challenger scores in the background
+         * @enum {string}
          */
+        TrafficMode: "single" | "canary" | "blue-green" | "shadow";
+        /** @description Who answers a request */
+        TrafficSplit: {
+            mode: components["schemas"]["TrafficMode"];
+            /** @description share of requests the challenger answers (0-1) */
+            challenger_share: number;
+            champion_share: number;
+            /**
+             * @description blue-green: the side answering everything
+             * @enum {string|null}
+             */
+            active: "champion" | "challenger" | null;
+        };
+        /** @description One side's version: requests, errors, latency percentiles, quality from feedback labels */
+        ServingVersionStats: {
+            /** @enum {string} */
+            side: "champion" | "challenger";
+            model: string;
+            version: number;
+            requests: number;
+            rows: number;
+            errors: number;
+            /** @description errors / requests (0-1) */
+            error_rate: number | null;
+            latency_p50_ms: number | null;
+            latency_p99_ms: number | null;
+            /** @description rows with a feedback label */
+            labelled: number;
+            /** @description accuracy (classifiers) or mae (regressors) */
+            quality_metric: string | null;
+            /** @description null until labels arrive */
+            quality: number | null;
+            /** @description the version this side serves now (else an earlier one) */
+            current: boolean;
+        };
+        ServedPredictor: {
+            /** @description what the server watches, e.g. churn@champion */
+            ref: string | null;
+            model: string;
+            version: number;
+            task: string | null;
+        };
+        TrafficShift: {
+            /** Format: date-time */
+            at: string | null;
+            /** @description command, auto-shift or swap */
+            by: string | null;
+            from: components["schemas"]["TrafficSplit"] | null;
+            to: components["schemas"]["TrafficSplit"] | null;
+            reason: string | null;
+        };
+        /** @description A hot swap after an alias moved */
+        ModelSwap: {
+            side: string;
+            ref: string | null;
+            from_version: number | null;
+            to_version: number | null;
+        };
+        /** @description A model server as its heartbeats describe it */
         ModelServer: {
             server_id: string;
             model: string;
@@ -1015,439 +1247,41 @@ export interface components {
             /** @description oldest first */
             shifts: components["schemas"]["TrafficShift"][];
             last_error: string | null;
+            /** Format: date-time */
             started_at: string | null;
-            /** @description its last heartbeat */
-            beat_at: string | null;
-            /** @description age of that heartbeat by the server's clock */
-            seconds_since_beat: number | null;
-            stopped_at: string | null;
-        };
-        /** ModelSummary */
-        ModelSummary: {
-            name: string;
-            description: string | null;
-            latest_version: number | null;
-            versions: number;
-            /** @description alias -> version */
-            aliases: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            updated_at: string;
-        };
-        /**
-         * ModelSwap
-         * @description A hot swap after an alias moved
-         */
-        ModelSwap: {
-            side: string;
-            ref: string | null;
-            from_version: number | null;
-            to_version: number | null;
-        };
-        /** ModelVersion */
-        ModelVersion: {
-            name: string;
-            version: number;
-            ref: string;
-            flavor: string;
-            /** @description loading runs code from the file (pickle/joblib) */
-            unsafe: boolean;
-            sha256: string;
-            size: number;
-            model_class: string | null;
-            run_id: string | null;
-            /** @description object, or runs:/<run_id>/<path> of the logged artifact */
-            source: string;
-            /** @description training dataset versions, e.g. churn@2 */
-            datasets: string[];
-            /** @description null for NaN stored by the registry */
-            metrics: {
-                [key: string]: components["schemas"]["MetricValue"] | null;
-            };
-            signature: {
-                [key: string]: unknown;
-            } | null;
-            trusted_types: string[];
-            description: string | null;
-            tags: {
-                [key: string]: unknown;
-            };
-            user: string | null;
-            /** Format: date-time */
-            created_at: string;
-            deleted: boolean;
-            aliases: string[];
-        };
-        /** MultivariateDrift */
-        MultivariateDrift: {
-            auc?: number | null;
-            p_value?: number | null;
-            threshold?: components["schemas"]["MetricValue"];
-            drifted?: boolean | null;
-            reference_rows?: number;
-            current_rows?: number;
-            columns?: string[];
-            model?: string;
-            note?: string;
-        };
-        /**
-         * PipelineCell
-         * @description One cell of the executed notebook (papermill's error-marker cells left out)
-         */
-        PipelineCell: {
-            /** @description position in the executed notebook */
-            index: number;
-            /** @description position in the input notebook, as failed_cell counts (null: injected) */
-            input_index: number | null;
-            /** @description code | markdown | raw */
-            kind: string;
-            /** @description the parameters cell papermill injected */
-            injected: boolean;
-            execution_count: number | null;
-            first_line: string;
-            /** @description ok | error | not run (empty for markdown and raw cells) */
-            state: string;
-            error: string | null;
-        };
-        /** PipelineRunDetail */
-        PipelineRunDetail: {
-            pipeline_run_id: string;
-            name: string;
-            /** @description the input notebook */
-            notebook: string;
-            /** @description parameter name -> JSON value */
-            parameters: {
-                [key: string]: unknown;
-            };
-            schedule: string | null;
-            /** @description manual | cron | dataset | drift | request | retry */
-            trigger: string;
-            attempt: number;
-            status: components["schemas"]["PipelineRunStatus"];
-            executor: string | null;
-            queued_at: string | null;
-            started_at: string | null;
-            ended_at: string | null;
-            duration_s: number | null;
-            /** @description index of the failing cell in the notebook */
-            failed_cell: number | null;
-            /** @description CellError, Timeout, KernelDied... */
-            error_name: string | null;
-            error: string | null;
-            warnings: string[];
-            /** @description the executed notebook is stored */
-            has_output: boolean;
-            /** @description where the sidebar saves the executed notebook: pipeline-outputs/<name>-<id8>.ipynb */
-            output_path: string | null;
-            output_sha256: string | null;
-            cells: components["schemas"]["PipelineCell"][];
-        };
-        /**
-         * PipelineRunStatus
-         * @enum {string}
-         */
-        PipelineRunStatus: "queued" | "running" | "finished" | "failed";
-        /** PipelineRunSummary */
-        PipelineRunSummary: {
-            pipeline_run_id: string;
-            name: string;
-            /** @description the input notebook */
-            notebook: string;
-            /** @description parameter name -> JSON value */
-            parameters: {
-                [key: string]: unknown;
-            };
-            schedule: string | null;
-            /** @description manual | cron | dataset | drift | request | retry */
-            trigger: string;
-            attempt: number;
-            status: components["schemas"]["PipelineRunStatus"];
-            executor: string | null;
-            queued_at: string | null;
-            started_at: string | null;
-            ended_at: string | null;
-            duration_s: number | null;
-            /** @description index of the failing cell in the notebook */
-            failed_cell: number | null;
-            /** @description CellError, Timeout, KernelDied... */
-            error_name: string | null;
-            error: string | null;
-            warnings: string[];
-            /** @description the executed notebook is stored */
-            has_output: boolean;
-            /** @description where the sidebar saves the executed notebook: pipeline-outputs/<name>-<id8>.ipynb */
-            output_path: string | null;
-        };
-        /** PipelineSchedule */
-        PipelineSchedule: {
-            name: string;
-            /** @description absolute path of the notebook it runs */
-            notebook: string;
-            /** @description false while paused */
-            enabled: boolean;
-            /** @description the triggers in words, e.g. cron 0 3 * * * (UTC); dataset churn */
-            trigger_summary: string;
-            /** @description parameter name -> JSON value */
-            parameters: {
-                [key: string]: unknown;
-            };
-            retries: number;
-            max_concurrent: number;
-            /** @description skip | once */
-            catch_up: string;
-            /** @description local, inline or tcp://host:port (Dask) */
-            executor: string;
-            /** @description the next time a time trigger fires it (null: paused, or only events fire it) */
-            next_run: string | null;
-            last_run_id: string | null;
-            last_run_at: string | null;
-            last_run_status: components["schemas"]["PipelineRunStatus"] | null;
-            last_error_name: string | null;
-            /** @description run-now requests no scheduler has picked up yet */
-            pending_requests: number;
-            created_at: string | null;
-        };
-        /** PromotionCheck */
-        PromotionCheck: {
-            metric?: string;
-            /** @enum {string} */
-            role?: "primary" | "guard";
-            champion?: number | null;
-            challenger?: number | null;
-            improvement?: number | null;
-            required?: number;
-            /** @enum {string} */
-            better?: "higher" | "lower";
-            passed?: boolean;
-        };
-        /** PromotionDecision */
-        PromotionDecision: {
-            decision_id: string;
-            champion: string;
-            champion_version: number;
-            challenger: string;
-            challenger_version: number;
-            dataset?: string | null;
-            primary_metric: string;
-            champion_value?: number | null;
-            challenger_value?: number | null;
-            improvement?: number | null;
-            passed: boolean;
-            promoted: boolean;
-            summary: string;
-            checks: components["schemas"]["PromotionCheck"][];
-            policy?: {
-                [key: string]: unknown;
-            };
-            user?: string | null;
-            /** Format: date-time */
-            created_at: string;
-        };
-        /** RetypedColumn */
-        RetypedColumn: {
-            column: string;
-            before: string;
-            after: string;
-        };
-        /** RollbackAliasRequest */
-        RollbackAliasRequest: {
-            reason?: string | null;
-        };
-        /**
-         * RootModel[Literal['queued', 'running', 'finished', 'failed']]
-         * @enum {string}
-         */
-        RootModel_Literal__queued____running____finished____failed___: "queued" | "running" | "finished" | "failed";
-        /**
-         * RootModel[Literal['single', 'canary', 'blue-green', 'shadow']]
-         * @enum {string}
-         */
-        "RootModel_Literal__single____canary____blue-green____shadow___": "single" | "canary" | "blue-green" | "shadow";
-        /** RootModel[Union[float, Literal['NaN', 'Infinity', '-Infinity']]] */
-        "RootModel_Union_float__Literal__NaN____Infinity____-Infinity____": number | ("NaN" | "Infinity" | "-Infinity");
-        /** RunDetail */
-        RunDetail: {
-            run_id: string;
-            experiment: string;
-            run_name: string;
-            /** @enum {string} */
-            status: "running" | "finished" | "failed" | "killed" | "crashed";
-            /** Format: date-time */
-            start_time: string;
-            end_time: string | null;
-            parent_run_id: string | null;
-            user: string | null;
-            params: {
-                [key: string]: string;
-            };
-            metrics: {
-                [key: string]: components["schemas"]["MetricValue"];
-            };
-            tags: {
-                [key: string]: string;
-            };
-            host: string | null;
-            error: string | null;
-            deleted: boolean;
-            artifacts: components["schemas"]["Artifact"][];
-            environment: components["schemas"]["RunEnvironment"];
-        };
-        /** RunEnvironment */
-        RunEnvironment: {
-            python?: string | null;
-            source_type?: string | null;
-            notebook?: string | null;
-            script?: string | null;
-            git_commit?: string | null;
-            git_branch?: string | null;
-            git_dirty?: boolean;
-        };
-        /** RunScheduleRequest */
-        RunScheduleRequest: {
-            /** @description values that replace the schedule's parameters for this run */
-            parameters?: {
-                [key: string]: unknown;
-            } | null;
-        };
-        /** RunScheduleResponse */
-        RunScheduleResponse: {
-            schedule: components["schemas"]["PipelineSchedule"];
-            request_id: string | null;
-            /** @description parameter name -> JSON value */
-            parameters: {
-                [key: string]: unknown;
-            } | null;
-            /** @description a live scheduler will pick the request up */
-            scheduler_alive: boolean;
-            message: string;
-        };
-        /** RunSummary */
-        RunSummary: {
-            run_id: string;
-            experiment: string;
-            run_name: string;
-            /** @enum {string} */
-            status: "running" | "finished" | "failed" | "killed" | "crashed";
-            /** Format: date-time */
-            start_time: string;
-            end_time: string | null;
-            parent_run_id: string | null;
-            user: string | null;
-            params: {
-                [key: string]: string;
-            };
-            metrics: {
-                [key: string]: components["schemas"]["MetricValue"];
-            };
-            tags: {
-                [key: string]: string;
-            };
-        };
-        /** ScheduleActionResponse */
-        ScheduleActionResponse: {
-            schedule: components["schemas"]["PipelineSchedule"];
-            message: string;
-        };
-        /**
-         * SchedulerStatus
-         * @description The scheduler daemon's heartbeat
-         */
-        SchedulerStatus: {
-            /** @description some scheduler beat within ~3 of its intervals and did not stop */
-            alive: boolean;
-            /** @description the leader when one is alive, else the scheduler that beat last */
-            scheduler_id: string | null;
-            /** @description that scheduler holds the lease that fires schedules */
-            leader: boolean;
-            host: string | null;
-            pid: number | null;
-            executor: string | null;
-            started_at: string | null;
-            /** @description its last heartbeat */
-            beat_at: string | null;
-            /** @description age of that heartbeat by the server's clock */
-            seconds_since_beat: number | null;
-            /** @description pipeline runs it has in progress */
-            running: number;
-            /** @description set when it stopped cleanly */
-            stopped_at: string | null;
-            /** @description schedulers alive on this store (one leads, others stand by) */
-            live_schedulers: number;
-            /** @description the command that starts a scheduler: jupyter-mlops scheduler */
-            start_command: string;
-            /** @description one line for people: running where, or not running and how to start it */
-            message: string;
-        };
-        /** ServedPredictor */
-        ServedPredictor: {
-            /** @description what the server watches, e.g. churn@champion */
-            ref: string | null;
-            model: string;
-            version: number;
-            task: string | null;
-        };
-        /**
-         * ServingVersionStats
-         * @description One side's version: requests, errors, latency percentiles, quality from feedback labels
-         */
-        ServingVersionStats: {
-            /** @enum {string} */
-            side: "champion" | "challenger";
-            model: string;
-            version: number;
-            requests: number;
-            rows: number;
-            errors: number;
-            /** @description errors / requests (0-1) */
-            error_rate: number | null;
-            latency_p50_ms: number | null;
-            latency_p99_ms: number | null;
-            /** @description rows with a feedback label */
-            labelled: number;
-            /** @description accuracy (classifiers) or mae (regressors) */
-            quality_metric: string | null;
-            /** @description null until labels arrive */
-            quality: number | null;
-            /** @description the version this side serves now (else an earlier one) */
-            current: boolean;
-        };
-        /** SetAliasRequest */
-        SetAliasRequest: {
-            version: number;
-            reason?: string | null;
             /**
-             * @default promote
+             * Format: date-time
+             * @description its last heartbeat
+             */
+            beat_at: string | null;
+            /** @description age of that heartbeat by the server's clock */
+            seconds_since_beat: number | null;
+            /** Format: date-time */
+            stopped_at: string | null;
+        };
+        ListServersResponse: {
+            servers: components["schemas"]["ModelServer"][];
+        };
+        /** @description At least one of mode, challenger_share, active; what is not given stays as it is */
+        ChangeTrafficRequest: {
+            mode?: components["schemas"]["TrafficMode"];
+            /** @description canary: the challenger's share */
+            challenger_share?: number;
+            /**
+             * @description blue-green: the side answering
              * @enum {string}
              */
-            action: "set" | "promote";
+            active?: "champion" | "challenger";
+            /** @description kept in the server's shift log */
+            reason?: string | null;
         };
-        /**
-         * TrafficMode
-         * @description single: champion only; canary: a share to the challenger; blue-green: all to one side; shadow: the champion answers, the challenger scores in the background
-         * @enum {string}
-         */
-        TrafficMode: "single" | "canary" | "blue-green" | "shadow";
-        /** TrafficShift */
-        TrafficShift: {
-            at: string | null;
-            /** @description command, auto-shift or swap */
-            by: string | null;
-            from: components["schemas"]["TrafficSplit"] | null;
-            to: components["schemas"]["TrafficSplit"] | null;
-            reason: string | null;
-        };
-        /**
-         * TrafficSplit
-         * @description Who answers a request
-         */
-        TrafficSplit: {
-            mode: components["schemas"]["TrafficMode"];
-            /** @description share of requests the challenger answers (0-1) */
-            challenger_share: number;
-            champion_share: number;
-            /** @description blue-green: the side answering everything */
-            active: ("champion" | "challenger") | null;
+        ChangeTrafficResponse: {
+            server_id: string;
+            traffic: components["schemas"]["TrafficSplit"];
+            previous: components["schemas"]["TrafficSplit"];
+            changed: boolean;
+            /** @description one line for people */
+            message: string;
         };
     };
     responses: {
@@ -1470,7 +1304,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description Run id, unique id prefix (4+ characters) or unique run name */
+        RunId: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -1555,7 +1392,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Run id, unique id prefix (4+ characters) or unique run name */
-                run_id: string;
+                run_id: components["parameters"]["RunId"];
             };
             cookie?: never;
         };
@@ -1579,7 +1416,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Run id, unique id prefix (4+ characters) or unique run name */
-                run_id: string;
+                run_id: components["parameters"]["RunId"];
             };
             cookie?: never;
         };
@@ -1604,7 +1441,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Run id, unique id prefix (4+ characters) or unique run name */
-                run_id: string;
+                run_id: components["parameters"]["RunId"];
             };
             cookie?: never;
         };
@@ -1629,7 +1466,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Run id, unique id prefix (4+ characters) or unique run name */
-                run_id: string;
+                run_id: components["parameters"]["RunId"];
                 key: string;
             };
             cookie?: never;
@@ -1645,34 +1482,6 @@ export interface operations {
                     "application/json": components["schemas"]["MetricHistoryResponse"];
                 };
             };
-            404: components["responses"]["NotFound"];
-        };
-    };
-    getMetricHistories: {
-        parameters: {
-            query: {
-                /** @description A metric key; repeat it for each, e.g. key=loss&key=acc */
-                key: string[];
-            };
-            header?: never;
-            path: {
-                /** @description Run id, unique id prefix (4+ characters) or unique run name */
-                run_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description ok */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MetricHistoriesResponse"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
         };
     };

@@ -5,10 +5,20 @@
 import React, { useEffect, useRef, useState } from 'react';
 
 import { formatTick } from './format';
-import { MAX_POINTS, PALETTE } from './ui/chart-style';
 
-/** Series colors and the point cap come from the one chart style the Python charts share. */
-export { MAX_POINTS, PALETTE };
+/** Series colors: theme variables first, then fixed fallbacks readable on light and dark. */
+export const PALETTE = [
+  'var(--jp-brand-color1, #1976d2)',
+  'var(--jp-warn-color1, #f57c00)',
+  'var(--jp-success-color1, #388e3c)',
+  'var(--jp-error-color1, #d32f2f)',
+  '#8e24aa',
+  '#00897b',
+  '#6d4c41',
+  '#c2185b',
+  '#7cb342',
+  '#5c6bc0'
+];
 
 export function seriesColor(index: number): string {
   return PALETTE[index % PALETTE.length];
@@ -63,26 +73,17 @@ function segments(points: Array<[number, number]>): Array<Array<[number, number]
   return out;
 }
 
-/** Round to the nearest integer, halves to even: Python's `round`, so both sides pick the same points. */
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const rest = x - floor;
-  if (rest !== 0.5) {
-    return Math.round(x);
-  }
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/**
- * At most `max` evenly spaced points per series, the first and the last kept, so long histories
- * stay cheap to draw; the same points as `thin` in `jupyter_mlops/render/svg.py`.
- */
-export function thin<P>(points: P[], max = MAX_POINTS): P[] {
-  if (points.length <= max || max < 2) {
+/** At most `max` points per series (every k-th plus the last), so long histories stay cheap to draw. */
+export function thin(points: Array<[number, number]>, max = 800): Array<[number, number]> {
+  if (points.length <= max) {
     return points;
   }
-  const stride = (points.length - 1) / (max - 1);
-  return Array.from({ length: max }, (_, i) => points[roundHalfEven(i * stride)]);
+  const step = Math.ceil(points.length / max);
+  const out = points.filter((_, i) => i % step === 0);
+  if (out[out.length - 1] !== points[points.length - 1]) {
+    out.push(points[points.length - 1]);
+  }
+  return out;
 }
 
 function extent(values: number[]): [number, number] {

@@ -189,15 +189,6 @@ export function restoreRun(runId: string, settings?: ServerConnection.ISettings)
   return request(`runs/${seg(runId)}/restore`, '', { method: 'POST', body: '{}' }, settings);
 }
 
-/** GET /runs/{run_id}/metrics?key=a&key=b: every logged value of several metrics, in one request. */
-export function getMetricHistories(
-  runId: string,
-  keys: string[],
-  settings?: ServerConnection.ISettings
-): Promise<Ok<'getMetricHistories'>> {
-  return request(`runs/${seg(runId)}/metrics`, queryString({ key: keys }), {}, settings);
-}
-
 /** GET /runs/{run_id}/metrics/{key}: every logged value of one metric. */
 export function getMetricHistory(
   runId: string,

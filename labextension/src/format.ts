@@ -156,34 +156,3 @@ export function sortField(column: string): string {
 export function shortId(runId: string): string {
   return runId.length > 8 ? runId.slice(0, 8) : runId;
 }
-
-/** A share in 0..1 as a percentage: "12.3%", "0%", "<0.1%". */
-export function formatShare(value: MetricValue | number | null | undefined): string {
-  if (value === null || value === undefined) {
-    return '';
-  }
-  const n = typeof value === 'number' ? value : toNumber(value);
-  if (!Number.isFinite(n)) {
-    return formatMetric(value as MetricValue);
-  }
-  if (n === 0) {
-    return '0%';
-  }
-  if (Math.abs(n) < 0.001) {
-    return n > 0 ? '<0.1%' : '>-0.1%';
-  }
-  return `${Number((n * 100).toFixed(1))}%`;
-}
-
-/** "3 s ago", from the server's own measure (so a skewed browser clock does not matter). */
-export function beatAge(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) {
-    return '';
-  }
-  return seconds < 1 ? 'just now' : `${formatSeconds(seconds).replace(/\.\d s$/, ' s')} ago`;
-}
-
-/** "1 version", "3 versions". */
-export function versionCount(n: number): string {
-  return n === 1 ? '1 version' : `${n} versions`;
-}

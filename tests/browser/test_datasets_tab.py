@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 
-import playwright.sync_api  # noqa: E402,F401  (a test dependency: missing means a broken set-up)
 import pytest
+
+import playwright.sync_api  # noqa: E402,F401  (a test dependency: missing means a broken set-up)
 from playwright.sync_api import expect  # noqa: E402
 
 from .lab import VIEWPORT, open_sidebar, run_command  # noqa: E402
@@ -174,7 +175,7 @@ def test_the_list_shows_datasets_and_their_versions(datasets, page, screenshot):
 
 
 def test_a_version_profile_draws_a_chart_per_column(datasets, page):
-    from jupyter_mlops.render.dataset import histogram_from_quantiles
+    from jupyter_mlops.widgets.dataset import histogram_from_quantiles
 
     version = datasets["v2"]
     profile = open_profile(page, f"{NAME}@2")

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 
-import playwright.sync_api  # noqa: F401  (a test dependency: missing means a broken set-up)
 import pytest
+
+import playwright.sync_api  # noqa: F401  (a test dependency: missing means a broken set-up)
 from playwright.sync_api import expect
 
 from .lab import open_sidebar, run_command

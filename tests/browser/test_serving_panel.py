@@ -13,8 +13,9 @@ Screenshots land in test-artifacts/screenshots/.
 from __future__ import annotations
 
 import httpx
-import playwright.sync_api  # noqa: F401  (a test dependency: missing means a broken set-up)
 import pytest
+
+import playwright.sync_api  # noqa: F401  (a test dependency: missing means a broken set-up)
 from playwright.sync_api import expect
 
 from ..serving_helpers import cancer, records

@@ -8,8 +8,8 @@ import React from 'react';
 import { BarChart, seriesColor } from '../charts';
 import type { IBarSeries } from '../charts';
 import type { ColumnProfile } from '../client';
-import { formatCount, formatShare } from '../format';
-import { formatEdge } from './format';
+import { formatCount } from '../format';
+import { formatEdge, formatShare } from './format';
 import { BINS, finiteQuantiles, histogramFromQuantiles } from './histogram';
 
 /** Categories drawn per column (the profile stores the top 50). */

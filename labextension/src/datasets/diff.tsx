@@ -8,8 +8,8 @@ import { diffDatasets, getDatasetVersion } from '../client';
 import type { ColumnProfile, ColumnShift, DatasetDiff, DatasetVersion } from '../client';
 import { formatCount, formatMetric } from '../format';
 import type { ITabContext } from '../tab';
-import { DetailHeader, ErrorText, useLoad } from '../ui';
 import { ColumnChart, hasChart } from './column-chart';
+import { BackButton, ErrorText, useLoad } from './common';
 import { formatDelta, formatShareChange, formatStat } from './format';
 
 /** Charts drawn at most (shifted columns first). */
@@ -148,7 +148,12 @@ export function DiffView(props: IDiffProps): React.ReactElement {
 
   return (
     <div className="mlops-dataset-diff" data-testid="mlops-dataset-diff" data-before={beforeRef} data-after={afterRef}>
-      <DetailHeader backLabel={props.backLabel} onBack={props.onBack} title={`${beforeRef} → ${afterRef}`} />
+      <div className="mlops-detail-header">
+        <BackButton label={props.backLabel} onBack={props.onBack} />
+        <h3 className="mlops-detail-title" title={`${beforeRef} → ${afterRef}`}>
+          {`${beforeRef} → ${afterRef}`}
+        </h3>
+      </div>
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Comparing…</div>}
       {diff && (

@@ -2,6 +2,24 @@
 import type { ColumnProfile, MetricValue } from '../client';
 import { formatMetric, formatTick, toNumber } from '../format';
 
+/** A share in 0..1 as a percentage: "12.3%", "0%", "<0.1%". */
+export function formatShare(value: MetricValue | number | null | undefined): string {
+  if (value === null || value === undefined) {
+    return '';
+  }
+  const n = typeof value === 'number' ? value : toNumber(value);
+  if (!Number.isFinite(n)) {
+    return formatMetric(value as MetricValue);
+  }
+  if (n === 0) {
+    return '0%';
+  }
+  if (Math.abs(n) < 0.001) {
+    return n > 0 ? '<0.1%' : '>-0.1%';
+  }
+  return `${Number((n * 100).toFixed(1))}%`;
+}
+
 /** A change of a share, in percentage points with a sign: "+5.0 pp", "0". */
 export function formatShareChange(value: MetricValue | null | undefined): string {
   const n = toNumber(value);

@@ -6,8 +6,9 @@ import React from 'react';
 
 import { getLineage } from '../client';
 import { shortId } from '../format';
+import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
-import { ErrorText, SLOW_MS, useLoad } from '../ui';
+import { ErrorText, useLoad } from './common';
 
 /** A lineage row for a dataset: the run, its experiment and status (extra keys are ignored). */
 interface ILineageRun {

@@ -3,7 +3,6 @@ import React from 'react';
 
 import type { DatasetSummary } from '../client';
 import { formatCount, formatShortTime, formatTime } from '../format';
-import { ClickableRow } from '../ui';
 
 export interface IDatasetsTableProps {
   datasets: DatasetSummary[];
@@ -31,12 +30,18 @@ export function DatasetsTable(props: IDatasetsTableProps): React.ReactElement {
         </thead>
         <tbody>
           {props.datasets.map(dataset => (
-            <ClickableRow
+            <tr
               key={dataset.name}
               className="mlops-run-row mlops-dataset-row"
               data-testid="mlops-dataset-row"
               data-dataset-name={dataset.name}
-              onOpen={() => props.onOpen(dataset.name)}
+              tabIndex={0}
+              onClick={() => props.onOpen(dataset.name)}
+              onKeyDown={event => {
+                if (event.key === 'Enter' && event.target === event.currentTarget) {
+                  props.onOpen(dataset.name);
+                }
+              }}
             >
               <td className="mlops-dataset-name-cell" title={dataset.description ?? dataset.name}>
                 <span className="mlops-dataset-name">{dataset.name}</span>
@@ -51,7 +56,7 @@ export function DatasetsTable(props: IDatasetsTableProps): React.ReactElement {
               <td className="mlops-nowrap" title={formatTime(dataset.updated_at)}>
                 {formatShortTime(dataset.updated_at, props.now)}
               </td>
-            </ClickableRow>
+            </tr>
           ))}
         </tbody>
       </table>

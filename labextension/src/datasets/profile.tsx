@@ -3,11 +3,11 @@ import React from 'react';
 
 import { getDatasetVersion } from '../client';
 import type { ColumnProfile, DatasetVersion } from '../client';
-import { formatCount, formatShare, formatTime } from '../format';
+import { formatCount, formatTime } from '../format';
 import type { ITabContext } from '../tab';
-import { DetailHeader, ErrorText, useLoad } from '../ui';
 import { ColumnChart, hasChart } from './column-chart';
-import { formatBound, formatStat, plural, shortFingerprint } from './format';
+import { BackButton, ErrorText, useLoad } from './common';
+import { formatBound, formatShare, formatStat, plural, shortFingerprint } from './format';
 import { LineageSection } from './lineage';
 import { FeatureSetBadge, SourceText } from './versions';
 
@@ -167,7 +167,11 @@ export function ProfileView(props: IProfileProps): React.ReactElement {
 
   return (
     <div className="mlops-dataset-profile" data-testid="mlops-dataset-profile" data-ref={ref}>
-      <DetailHeader backLabel={props.backLabel} onBack={props.onBack} title={ref}>
+      <div className="mlops-detail-header">
+        <BackButton label={props.backLabel} onBack={props.onBack} />
+        <h3 className="mlops-detail-title" title={ref}>
+          {ref}
+        </h3>
         <span className="mlops-spacer" />
         {props.onDiffPrevious && (
           <button
@@ -180,7 +184,7 @@ export function ProfileView(props: IProfileProps): React.ReactElement {
             {`Diff with @${version - 1}`}
           </button>
         )}
-      </DetailHeader>
+      </div>
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Loading profile…</div>}
       {data && (

@@ -6,9 +6,9 @@
 import React, { useState } from 'react';
 
 import { listDatasets } from '../client';
+import { SLOW_MS } from '../polling';
 import type { ISidebarTab, ITabContext } from '../tab';
-import { ErrorText, SLOW_MS, useLoad } from '../ui';
-import { DatasetsEmpty } from './common';
+import { DatasetsEmpty, ErrorText, useLoad } from './common';
 import { DiffView } from './diff';
 import { DatasetsTable } from './list';
 import { ProfileView } from './profile';

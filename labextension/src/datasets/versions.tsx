@@ -3,9 +3,10 @@ import React from 'react';
 
 import { listDatasetVersions } from '../client';
 import type { DatasetVersion } from '../client';
-import { formatCount, formatShortTime, formatTime, versionCount } from '../format';
+import { formatCount, formatShortTime, formatTime } from '../format';
+import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
-import { ClickableRow, DetailHeader, ErrorText, SLOW_MS, useLoad } from '../ui';
+import { DetailHeader, ErrorText, useLoad, versionCount } from './common';
 
 export interface IVersionsProps {
   name: string;
@@ -49,12 +50,18 @@ function VersionRow(props: {
 }): React.ReactElement {
   const { version } = props;
   return (
-    <ClickableRow
+    <tr
       className={`mlops-run-row${props.selected ? ' mlops-selected' : ''}`}
       data-testid="mlops-dataset-version-row"
       data-ref={version.ref}
       data-version={version.version}
-      onOpen={props.onOpen}
+      tabIndex={0}
+      onClick={props.onOpen}
+      onKeyDown={event => {
+        if (event.key === 'Enter' && event.target === event.currentTarget) {
+          props.onOpen();
+        }
+      }}
     >
       <td className="mlops-col-check" onClick={event => event.stopPropagation()}>
         <input
@@ -80,7 +87,7 @@ function VersionRow(props: {
       <td className="mlops-param mlops-source-cell">
         <SourceText source={version.source} />
       </td>
-    </ClickableRow>
+    </tr>
   );
 }
 

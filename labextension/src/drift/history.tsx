@@ -4,9 +4,11 @@ import React from 'react';
 import { LineChart, seriesColor } from '../charts';
 import { getDriftHistory } from '../client';
 import type { DriftReportSummary } from '../client';
-import { formatShare, formatShortTime, formatTime, parseTime } from '../format';
+import { BackButton, ErrorText, useLoad } from '../datasets/common';
+import { formatShare } from '../datasets/format';
+import { formatShortTime, formatTime, parseTime } from '../format';
+import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
-import { ClickableRow, DetailHeader, ErrorText, SLOW_MS, useLoad } from '../ui';
 import { DriftBadge, datasetLabel } from './list';
 
 /** The reports of one group: a dataset name, or (null) the reports between unregistered data. */
@@ -30,12 +32,11 @@ export function DriftHistoryView(props: {
 
   return (
     <div className="mlops-drift-history" data-testid="mlops-drift-history" data-dataset={dataset ?? ''}>
-      <DetailHeader
-        backLabel="Drift"
-        onBack={props.onBack}
-        title={datasetLabel(dataset)}
-        count={data ? (reports.length === 1 ? '1 report' : `${reports.length} reports`) : undefined}
-      />
+      <div className="mlops-detail-header">
+        <BackButton label="Drift" onBack={props.onBack} />
+        <h3 className="mlops-detail-title">{datasetLabel(dataset)}</h3>
+        {data && <span className="mlops-count">{reports.length === 1 ? '1 report' : `${reports.length} reports`}</span>}
+      </div>
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Loading drift reports…</div>}
       {data && (
@@ -70,13 +71,19 @@ export function DriftHistoryView(props: {
               </thead>
               <tbody>
                 {newest.map(r => (
-                  <ClickableRow
+                  <tr
                     key={r.report_id}
                     className="mlops-run-row"
                     data-testid="mlops-drift-report-row"
                     data-report-id={r.report_id}
                     data-drifted={r.drifted ? 'true' : 'false'}
-                    onOpen={() => props.onOpen(r.report_id)}
+                    tabIndex={0}
+                    onClick={() => props.onOpen(r.report_id)}
+                    onKeyDown={event => {
+                      if (event.key === 'Enter' && event.target === event.currentTarget) {
+                        props.onOpen(r.report_id);
+                      }
+                    }}
                   >
                     <td className="mlops-nowrap" title={formatTime(r.created_at)}>
                       {formatShortTime(r.created_at, now)}
@@ -88,7 +95,7 @@ export function DriftHistoryView(props: {
                     <td>
                       <DriftBadge drifted={r.drifted} columnsDrifted={r.columns_drifted} />
                     </td>
-                  </ClickableRow>
+                  </tr>
                 ))}
               </tbody>
             </table>

@@ -2,8 +2,8 @@
 import React from 'react';
 
 import type { DriftReportSummary } from '../client';
-import { formatShare, formatShortTime, formatTime } from '../format';
-import { ClickableRow } from '../ui';
+import { formatShare } from '../datasets/format';
+import { formatShortTime, formatTime } from '../format';
 
 export interface IDriftDataset {
   dataset: string | null;
@@ -56,13 +56,19 @@ export function DriftDatasetsTable(props: {
         </thead>
         <tbody>
           {props.datasets.map(row => (
-            <ClickableRow
+            <tr
               key={row.dataset ?? ''}
               className="mlops-run-row"
               data-testid="mlops-drift-dataset-row"
               data-dataset={row.dataset ?? ''}
               data-drifted={row.latest.drifted ? 'true' : 'false'}
-              onOpen={() => props.onOpen(row.dataset)}
+              tabIndex={0}
+              onClick={() => props.onOpen(row.dataset)}
+              onKeyDown={event => {
+                if (event.key === 'Enter' && event.target === event.currentTarget) {
+                  props.onOpen(row.dataset);
+                }
+              }}
             >
               <td className={row.dataset === null ? 'mlops-missing' : 'mlops-dataset-name'}>{datasetLabel(row.dataset)}</td>
               <td className="mlops-drift-pair" title={`${row.latest.reference} → ${row.latest.current}`}>
@@ -77,7 +83,7 @@ export function DriftDatasetsTable(props: {
               <td className="mlops-nowrap" title={formatTime(row.latest.created_at)}>
                 {formatShortTime(row.latest.created_at, props.now)}
               </td>
-            </ClickableRow>
+            </tr>
           ))}
         </tbody>
       </table>

@@ -8,9 +8,10 @@ import React from 'react';
 import { BarChart, seriesColor } from '../charts';
 import { getDriftReport } from '../client';
 import type { DriftColumn, DriftReportDetail, MetricValue } from '../client';
-import { formatCount, formatMetric, formatShare, formatTick, formatTime } from '../format';
+import { BackButton, ErrorText, useLoad } from '../datasets/common';
+import { formatShare } from '../datasets/format';
+import { formatCount, formatMetric, formatTick, formatTime } from '../format';
 import type { ITabContext } from '../tab';
-import { DetailHeader, ErrorText, useLoad } from '../ui';
 import { DriftBadge } from './list';
 
 /** Distribution charts drawn at most (drifted columns first). */
@@ -187,11 +188,10 @@ export function DriftReportView(props: {
   const charts = [...drifted, ...columns.filter(c => !c.drifted)].slice(0, MAX_DRIFT_CHARTS);
   return (
     <div className="mlops-drift-report" data-testid="mlops-drift-report" data-report-id={reportId}>
-      <DetailHeader
-        backLabel={props.backLabel}
-        onBack={props.onBack}
-        title={data ? `${data.reference} → ${data.current}` : 'Drift report'}
-      />
+      <div className="mlops-detail-header">
+        <BackButton label={props.backLabel} onBack={props.onBack} />
+        <h3 className="mlops-detail-title">{data ? `${data.reference} → ${data.current}` : 'Drift report'}</h3>
+      </div>
       <ErrorText error={error} />
       {!data && !error && <div className="mlops-loading">Loading the report…</div>}
       {data && (

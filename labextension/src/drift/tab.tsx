@@ -6,8 +6,9 @@
 import React, { useState } from 'react';
 
 import { listDriftDatasets } from '../client';
+import { ErrorText, useLoad } from '../datasets/common';
+import { SLOW_MS } from '../polling';
 import type { ISidebarTab, ITabContext } from '../tab';
-import { ErrorText, SLOW_MS, useLoad } from '../ui';
 import { DriftHistoryView } from './history';
 import { DriftDatasetsTable, DriftEmpty, datasetLabel } from './list';
 import { DriftReportView } from './report';

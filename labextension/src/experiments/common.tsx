@@ -1,5 +1,56 @@
-/** The Experiments tab's own pieces (the shared kit is in `../ui`). */
+/** Small pieces shared by the Experiments views. */
 import React from 'react';
+
+import { ApiError, ServerExtensionMissing } from '../client';
+import type { ITabContext } from '../tab';
+
+/**
+ * A failed load: when the server extension is missing, tell the sidebar (it shows its own state);
+ * otherwise show the message in the view. True when the error is shown in the view.
+ */
+export function showLoadError(reason: unknown, context: ITabContext, setError: (message: string) => void): boolean {
+  if (reason instanceof ServerExtensionMissing) {
+    context.reportError(reason);
+    return false;
+  }
+  setError(errorText(reason));
+  return true;
+}
+
+/** A readable one-line message for any error. */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) {
+    return error.message;
+  }
+  if (error instanceof Error) {
+    return error.message;
+  }
+  return String(error);
+}
+
+export function BackButton(props: { onBack(): void }): React.ReactElement {
+  return (
+    <button type="button" className="mlops-button mlops-back" data-testid="mlops-back" onClick={props.onBack}>
+      ← Runs
+    </button>
+  );
+}
+
+/** Two columns of text: key and value. */
+export function KeyValueTable(props: { rows: Array<[string, string]>; testid?: string }): React.ReactElement {
+  return (
+    <table className="mlops-kv" data-testid={props.testid}>
+      <tbody>
+        {props.rows.map(([key, value]) => (
+          <tr key={key}>
+            <th scope="row">{key}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 /** No runs yet: the first step for a new user. Or, with a filter, nothing matched. */
 export function EmptyState(props: { experiment: string; filtered?: boolean }): React.ReactElement {

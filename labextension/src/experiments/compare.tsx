@@ -5,8 +5,9 @@ import { LineChart, seriesColor } from '../charts';
 import { compareRuns } from '../client';
 import type { CompareRunsResponse, MetricValue, RunDetail } from '../client';
 import { formatMetric, toNumber } from '../format';
+import { FAST_MS, usePolling } from '../polling';
 import type { ITabContext } from '../tab';
-import { DetailHeader, ErrorText, FAST_MS, useLoad } from '../ui';
+import { BackButton, showLoadError } from './common';
 
 /** The server compares 2 to 20 runs. */
 export const MAX_COMPARE = 20;
@@ -92,12 +93,30 @@ export interface ICompareProps {
 
 export function CompareView(props: ICompareProps): React.ReactElement {
   const { context } = props;
+  const [data, setData] = useState<CompareRunsResponse | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const [onlyDiff, setOnlyDiff] = useState(false);
-  const { data, error } = useLoad<CompareRunsResponse>(
-    () => compareRuns(props.runIds),
-    context,
-    [props.runIds.join('\n')],
-    answer => (answer.runs.some(run => run.status === 'running') ? FAST_MS : null)
+
+  usePolling(
+    async isCurrent => {
+      try {
+        const answer = await compareRuns(props.runIds);
+        if (!isCurrent()) {
+          return null;
+        }
+        setData(answer);
+        setError(null);
+        return answer.runs.some(run => run.status === 'running') ? FAST_MS : null;
+      } catch (reason) {
+        if (!isCurrent()) {
+          return null;
+        }
+        showLoadError(reason, context, setError);
+        return null;
+      }
+    },
+    context.visible,
+    [props.runIds.join('\n'), context.refreshToken]
   );
 
   const runs = data?.runs ?? [];
@@ -108,8 +127,15 @@ export function CompareView(props: ICompareProps): React.ReactElement {
 
   return (
     <div className="mlops-compare" data-testid="mlops-compare-view">
-      <DetailHeader backLabel="Runs" onBack={props.onBack} title={`Comparing ${props.runIds.length} runs`} />
-      <ErrorText error={error} />
+      <div className="mlops-detail-header">
+        <BackButton onBack={props.onBack} />
+        <h3 className="mlops-detail-title">{`Comparing ${props.runIds.length} runs`}</h3>
+      </div>
+      {error && (
+        <div className="mlops-error-text" role="alert">
+          {error}
+        </div>
+      )}
       {!data && !error && <div className="mlops-loading">Loading runs…</div>}
       {data && (
         <>

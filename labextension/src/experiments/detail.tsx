@@ -4,12 +4,13 @@ import { PageConfig } from '@jupyterlab/coreutils';
 import React, { useState } from 'react';
 
 import { LineChart, seriesColor } from '../charts';
-import { getMetricHistories, getRun } from '../client';
+import { getMetricHistory, getRun } from '../client';
 import type { MetricPoint, RunDetail } from '../client';
 import { formatCount, formatDuration, formatMetric, formatTime, toNumber } from '../format';
 import { notebookCandidates } from '../paths';
+import { FAST_MS, usePolling } from '../polling';
 import type { ITabContext } from '../tab';
-import { DetailHeader, ErrorText, errorText, FAST_MS, KeyValueTable, useLoad } from '../ui';
+import { BackButton, KeyValueTable, errorText, showLoadError } from './common';
 
 /** Charts drawn at most per run (one request each). */
 export const MAX_CHARTS = 24;
@@ -76,23 +77,6 @@ function Environment(props: { run: RunDetail }): React.ReactElement | null {
   return rows.length ? <KeyValueTable rows={rows} testid="mlops-run-environment" /> : null;
 }
 
-interface IRunAndHistories {
-  run: RunDetail;
-  /** Metric key to its points, for the first `MAX_CHARTS` keys (one request); a key without points is left out. */
-  histories: Record<string, MetricPoint[]>;
-}
-
-async function loadRunAndHistories(runId: string): Promise<IRunAndHistories> {
-  const detail = await getRun(runId);
-  const keys = Object.keys(detail.metrics).sort().slice(0, MAX_CHARTS);
-  if (!keys.length) {
-    return { run: detail, histories: {} };
-  }
-  const answer = await getMetricHistories(detail.run_id, keys).catch(() => null);
-  const histories: Record<string, MetricPoint[]> = answer?.histories ?? {};
-  return { run: detail, histories };
-}
-
 export interface IRunDetailProps {
   runId: string;
   context: ITabContext;
@@ -101,19 +85,45 @@ export interface IRunDetailProps {
 
 export function RunDetailView(props: IRunDetailProps): React.ReactElement {
   const { context } = props;
+  const [run, setRun] = useState<RunDetail | null>(null);
+  const [histories, setHistories] = useState<Record<string, MetricPoint[]>>({});
+  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
-  const { data, error } = useLoad<IRunAndHistories>(
-    () => loadRunAndHistories(props.runId),
-    context,
-    [props.runId],
-    answer => {
-      setNow(Date.now());
-      return answer.run.status === 'running' ? FAST_MS : null;
-    }
+
+  usePolling(
+    async isCurrent => {
+      try {
+        const detail = await getRun(props.runId);
+        const keys = Object.keys(detail.metrics).sort().slice(0, MAX_CHARTS);
+        const answers = await Promise.all(
+          keys.map(key => getMetricHistory(detail.run_id, key).catch(() => null))
+        );
+        if (!isCurrent()) {
+          return null;
+        }
+        const next: Record<string, MetricPoint[]> = {};
+        answers.forEach((answer, i) => {
+          if (answer) {
+            next[keys[i]] = answer.points;
+          }
+        });
+        setRun(detail);
+        setHistories(next);
+        setError(null);
+        setNow(Date.now());
+        return detail.status === 'running' ? FAST_MS : null;
+      } catch (reason) {
+        if (!isCurrent()) {
+          return null;
+        }
+        showLoadError(reason, context, setError);
+        return null;
+      }
+    },
+    context.visible,
+    [props.runId, context.refreshToken]
   );
-  const run = data?.run ?? null;
-  const histories = data?.histories ?? {};
 
   const notebook = run?.environment.notebook ?? null;
   const metricKeys = run ? Object.keys(run.metrics).sort() : [];
@@ -122,15 +132,18 @@ export function RunDetailView(props: IRunDetailProps): React.ReactElement {
 
   return (
     <div className="mlops-detail" data-testid="mlops-run-detail" data-run-id={props.runId}>
-      <DetailHeader
-        backLabel="Runs"
-        onBack={props.onBack}
-        title={run ? run.run_name : props.runId}
-        tooltip={run ? run.run_id : props.runId}
-      >
+      <div className="mlops-detail-header">
+        <BackButton onBack={props.onBack} />
+        <h3 className="mlops-detail-title" title={run ? run.run_id : props.runId}>
+          {run ? run.run_name : props.runId}
+        </h3>
         {run && <span className={`mlops-status mlops-status-${run.status}`}>{run.status}</span>}
-      </DetailHeader>
-      <ErrorText error={error} />
+      </div>
+      {error && (
+        <div className="mlops-error-text" role="alert">
+          {error}
+        </div>
+      )}
       {!run && !error && <div className="mlops-loading">Loading run…</div>}
       {run && (
         <>

@@ -3,7 +3,6 @@ import React from 'react';
 
 import type { RunSummary } from '../client';
 import { formatDuration, formatMetric, formatShortTime, formatTime } from '../format';
-import { ClickableRow } from '../ui';
 
 export const MAX_METRIC_COLUMNS = 6;
 export const MAX_PARAM_COLUMNS = 4;
@@ -125,14 +124,20 @@ export function RunsTable(props: IRunsTableProps): React.ReactElement {
           {runs.map(run => {
             const selected = props.selected.has(run.run_id);
             return (
-              <ClickableRow
+              <tr
                 key={run.run_id}
                 className={`mlops-run-row${selected ? ' mlops-selected' : ''}`}
                 data-testid="mlops-run-row"
                 data-run-id={run.run_id}
                 data-run-name={run.run_name}
                 data-status={run.status}
-                onOpen={() => props.onOpen(run)}
+                tabIndex={0}
+                onClick={() => props.onOpen(run)}
+                onKeyDown={event => {
+                  if (event.key === 'Enter' && event.target === event.currentTarget) {
+                    props.onOpen(run);
+                  }
+                }}
               >
                 <td className="mlops-col-check" onClick={event => event.stopPropagation()}>
                   <input
@@ -167,7 +172,7 @@ export function RunsTable(props: IRunsTableProps): React.ReactElement {
                     {run.params[key] ?? ''}
                   </td>
                 ))}
-              </ClickableRow>
+              </tr>
             );
           })}
         </tbody>

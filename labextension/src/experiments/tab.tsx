@@ -5,12 +5,12 @@
  */
 import React, { useEffect, useState } from 'react';
 
-import { ApiError, listExperiments, listRuns } from '../client';
+import { ApiError, ServerExtensionMissing, listExperiments, listRuns } from '../client';
 import type { Experiment, ListRunsQuery, ListRunsResponse, RunSummary } from '../client';
 import { pageLabel, sortField } from '../format';
+import { FAST_MS, SLOW_MS, usePolling } from '../polling';
 import type { ISidebarTab, ITabContext } from '../tab';
-import { ErrorText, FAST_MS, showLoadError, SLOW_MS, useLoad } from '../ui';
-import { EmptyState } from './common';
+import { EmptyState, errorText } from './common';
 import { CompareView, MAX_COMPARE } from './compare';
 import { RunDetailView } from './detail';
 import { FilterBar } from './filter-bar';
@@ -27,12 +27,6 @@ type View =
 
 const TABLE: View = { kind: 'table' };
 
-/** One load of the table view: the experiment picker's choices and the page of runs. */
-interface IRunsPage {
-  experiments: Experiment[] | null;
-  page: ListRunsResponse;
-}
-
 export function ExperimentsTab(props: { context: ITabContext }): React.ReactElement {
   const { context } = props;
   const [view, setView] = useState<View>(TABLE);
@@ -43,6 +37,9 @@ export function ExperimentsTab(props: { context: ITabContext }): React.ReactElem
   const [sort, setSort] = useState<ISort>(DEFAULT_SORT);
   const [offset, setOffset] = useState(0);
   const [selected, setSelected] = useState<ReadonlyMap<string, string>>(new Map());
+  const [experiments, setExperiments] = useState<Experiment[] | null>(null);
+  const [page, setPage] = useState<ListRunsResponse | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
 
   // Another tab asked to show a run (a dataset's lineage link): open its detail.
@@ -60,35 +57,43 @@ export function ExperimentsTab(props: { context: ITabContext }): React.ReactElem
     limit: PAGE_SIZE
   });
 
-  // A filter the server refused (400) is shown next to the filter box, not as the view's error.
-  const filterRefused = (reason: unknown): boolean => {
-    if (reason instanceof ApiError && reason.status === 400 && where) {
+  const fail = (reason: unknown): void => {
+    if (reason instanceof ServerExtensionMissing) {
+      context.reportError(reason);
+    } else if (reason instanceof ApiError && reason.status === 400 && where) {
       setFilterError(reason.message);
-      return true;
+    } else {
+      setError(errorText(reason));
     }
-    return false;
   };
 
-  const { data, error, setData, setError } = useLoad<IRunsPage>(
-    async () => {
-      const [exps, runs] = await Promise.all([listExperiments(), listRuns(query(where, offset))]);
-      return { experiments: exps.experiments, page: runs };
-    },
-    context,
-    [experiment, where, sort.column, sort.dir, offset],
-    ({ page: runs }) => {
-      setNow(Date.now());
-      if (runs.runs.length === 0 && runs.total > 0 && offset > 0) {
-        // Runs were deleted under us: go to the last page that exists.
-        setOffset(Math.floor((runs.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+  usePolling(
+    async isCurrent => {
+      try {
+        const [exps, runs] = await Promise.all([listExperiments(), listRuns(query(where, offset))]);
+        if (!isCurrent()) {
+          return null;
+        }
+        setExperiments(exps.experiments);
+        setPage(runs);
+        setError(null);
+        setNow(Date.now());
+        if (runs.runs.length === 0 && runs.total > 0 && offset > 0) {
+          // Runs were deleted under us: go to the last page that exists.
+          setOffset(Math.floor((runs.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+        }
+        return runs.runs.some(run => run.status === 'running') ? FAST_MS : SLOW_MS;
+      } catch (reason) {
+        if (!isCurrent()) {
+          return null;
+        }
+        fail(reason);
+        return reason instanceof ServerExtensionMissing ? null : SLOW_MS;
       }
-      return runs.runs.some(run => run.status === 'running') ? FAST_MS : SLOW_MS;
     },
-    SLOW_MS,
-    { active: view.kind === 'table', onError: filterRefused }
+    context.visible && view.kind === 'table',
+    [experiment, where, sort.column, sort.dir, offset, context.refreshToken]
   );
-  const experiments = data?.experiments ?? null;
-  const page = data?.page ?? null;
 
   const applyFilter = async (text: string): Promise<void> => {
     // Always one request on Enter, answered in place: the server checks the filter and a
@@ -100,13 +105,13 @@ export function ExperimentsTab(props: { context: ITabContext }): React.ReactElem
       setError(null);
       setWhere(filter);
       setOffset(0);
-      setData(current => ({ experiments: current?.experiments ?? null, page: answer }));
+      setPage(answer);
       setNow(Date.now());
     } catch (reason) {
       if (reason instanceof ApiError && reason.status === 400) {
         setFilterError(reason.message);
       } else {
-        showLoadError(reason, context, setError);
+        fail(reason);
       }
     }
   };
@@ -237,7 +242,11 @@ export function ExperimentsTab(props: { context: ITabContext }): React.ReactElem
           ›
         </button>
       </div>
-      <ErrorText error={error} />
+      {error && (
+        <div className="mlops-error-text" role="alert" data-testid="mlops-error">
+          {error}
+        </div>
+      )}
       {page === null && !error && <div className="mlops-loading">Loading runs…</div>}
       {(empty || noMatch) && <EmptyState experiment={experiment} filtered={noMatch} />}
       {runs.length > 0 && (

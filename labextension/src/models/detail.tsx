@@ -20,9 +20,10 @@ import type {
   ModelVersion,
   PromotionDecision
 } from '../client';
-import { formatCount, formatMetric, formatShortTime, formatTime, shortId, versionCount } from '../format';
+import { ActionFeedback, DetailHeader, ErrorText, errorText, useLoad, versionCount } from '../datasets/common';
+import { formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
+import { SLOW_MS } from '../polling';
 import type { ITabContext } from '../tab';
-import { ActionFeedback, DetailHeader, ErrorText, errorText, SLOW_MS, useLoad } from '../ui';
 import { ALIAS_PATTERN, confirmAliasMove } from './confirm';
 import { AliasChips } from './list';
 import { RunningServers } from './servers';

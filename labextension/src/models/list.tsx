@@ -3,7 +3,6 @@ import React from 'react';
 
 import type { ModelSummary } from '../client';
 import { formatCount, formatShortTime, formatTime } from '../format';
-import { ClickableRow } from '../ui';
 
 export function AliasChips(props: { aliases: Record<string, number> | string[]; showVersion?: boolean }): React.ReactElement | null {
   const entries: Array<[string, number | null]> = Array.isArray(props.aliases)
@@ -38,12 +37,18 @@ export function ModelsTable(props: { models: ModelSummary[]; now: number; onOpen
         </thead>
         <tbody>
           {props.models.map(model => (
-            <ClickableRow
+            <tr
               key={model.name}
               className="mlops-run-row mlops-model-row"
               data-testid="mlops-model-row"
               data-model-name={model.name}
-              onOpen={() => props.onOpen(model.name)}
+              tabIndex={0}
+              onClick={() => props.onOpen(model.name)}
+              onKeyDown={event => {
+                if (event.key === 'Enter' && event.target === event.currentTarget) {
+                  props.onOpen(model.name);
+                }
+              }}
             >
               <td className="mlops-dataset-name-cell" title={model.description ?? model.name}>
                 <span className="mlops-dataset-name">{model.name}</span>
@@ -57,7 +62,7 @@ export function ModelsTable(props: { models: ModelSummary[]; now: number; onOpen
               <td className="mlops-nowrap" title={formatTime(model.updated_at)}>
                 {formatShortTime(model.updated_at, props.now)}
               </td>
-            </ClickableRow>
+            </tr>
           ))}
         </tbody>
       </table>

@@ -8,9 +8,10 @@ import React, { useState } from 'react';
 
 import { changeServerTraffic, listServers } from '../client';
 import type { ModelServer, ServingVersionStats, TrafficShift, TrafficSplit } from '../client';
-import { beatAge, formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
+import { ActionFeedback, ErrorText, errorText, useLoad } from '../datasets/common';
+import { formatCount, formatMetric, formatShortTime, formatTime, shortId } from '../format';
+import { beatAge } from '../pipelines/heartbeat';
 import type { ITabContext } from '../tab';
-import { ActionFeedback, ErrorText, errorText, useLoad } from '../ui';
 import { TrafficBar, TrafficControl, confirmShift, describeSplit, percent } from './traffic';
 import type { IShift } from './traffic';
 

@@ -7,8 +7,9 @@
 import React, { useState } from 'react';
 
 import { listModels } from '../client';
+import { ErrorText, useLoad } from '../datasets/common';
+import { SLOW_MS } from '../polling';
 import type { ISidebarTab, ITabContext } from '../tab';
-import { ErrorText, SLOW_MS, useLoad } from '../ui';
 import { ModelDetail } from './detail';
 import { ModelsEmpty, ModelsTable } from './list';
 import { RunningServers } from './servers';

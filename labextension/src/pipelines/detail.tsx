@@ -3,9 +3,10 @@ import React, { useState } from 'react';
 
 import { getPipelineRun } from '../client';
 import type { PipelineCell, PipelineRunDetail } from '../client';
+import { DetailHeader, ErrorText, KeyValueTable, errorText, useLoad } from '../datasets/common';
 import { formatDuration, formatTime, shortId } from '../format';
+import { FAST_MS } from '../polling';
 import type { ITabContext } from '../tab';
-import { ActionFeedback, DetailHeader, ErrorText, errorText, FAST_MS, KeyValueTable, useLoad } from '../ui';
 import { errorLine, formatParameter } from './format';
 import { openExecutedNotebook } from './open';
 import { PipelineStatus } from './schedules';
@@ -139,7 +140,11 @@ export function PipelineRunView(props: {
               </span>
             )}
           </div>
-          <ActionFeedback error={null} notice={notice} testid="mlops-open-notebook" />
+          {notice && (
+            <div className="mlops-notice" data-testid="mlops-open-notebook-notice" role="status">
+              {notice}
+            </div>
+          )}
           {failure && (
             <pre className="mlops-run-error" data-testid="mlops-pipeline-run-error" data-failed-cell={run.failed_cell ?? ''}>
               {failure}

@@ -1,6 +1,6 @@
 /** Pure helpers for the Pipelines views: parameters, errors, ages and the polling cadence. */
 import type { PipelineRunSummary, PipelineSchedule } from '../client';
-import { FAST_MS } from '../ui';
+import { FAST_MS } from '../polling';
 
 /** While nothing is queued or running: new runs and heartbeats still show within a few seconds. */
 export const PIPELINES_MS = 5000;

@@ -2,7 +2,15 @@
 import React from 'react';
 
 import type { SchedulerStatus } from '../client';
-import { beatAge, formatTime } from '../format';
+import { formatSeconds, formatTime } from '../format';
+
+/** "3 s ago", from the server's own measure (so a skewed browser clock does not matter). */
+export function beatAge(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) {
+    return '';
+  }
+  return seconds < 1 ? 'just now' : `${formatSeconds(seconds).replace(/\.\d s$/, ' s')} ago`;
+}
 
 export function SchedulerHeartbeat(props: { status: SchedulerStatus | null }): React.ReactElement {
   const { status } = props;

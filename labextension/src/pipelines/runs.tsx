@@ -3,7 +3,6 @@ import React from 'react';
 
 import type { PipelineRunStatus, PipelineRunSummary, PipelineSchedule } from '../client';
 import { formatDuration, formatShortTime, formatTime, shortId } from '../format';
-import { ClickableRow } from '../ui';
 import { errorLine, formatParameters } from './format';
 import { PipelineStatus } from './schedules';
 
@@ -64,13 +63,19 @@ function RunRow(props: { run: PipelineRunSummary; now: number; onOpen(runId: str
   const failure = run.status === 'failed' ? errorLine(run) : '';
   const open = () => props.onOpen(run.pipeline_run_id);
   return (
-    <ClickableRow
+    <tr
       className={`mlops-run-row mlops-pipeline-run-row${run.status === 'failed' ? ' mlops-pipeline-failed' : ''}`}
       data-testid="mlops-pipeline-run-row"
       data-run-id={run.pipeline_run_id}
       data-status={run.status}
       data-schedule={run.schedule ?? ''}
-      onOpen={open}
+      tabIndex={0}
+      onClick={open}
+      onKeyDown={event => {
+        if (event.key === 'Enter' && event.target === event.currentTarget) {
+          open();
+        }
+      }}
     >
       <td className="mlops-nowrap" title={run.pipeline_run_id}>
         <span className="mlops-run-name">{run.name}</span> <span className="mlops-hint">{shortId(run.pipeline_run_id)}</span>
@@ -108,7 +113,7 @@ function RunRow(props: { run: PipelineRunSummary; now: number; onOpen(runId: str
           </span>
         )}
       </td>
-    </ClickableRow>
+    </tr>
   );
 }
 

@@ -8,8 +8,8 @@ import React, { useState } from 'react';
 
 import { getSchedulerStatus, listPipelineRuns, listSchedules, runSchedule, setScheduleEnabled } from '../client';
 import type { PipelineRunSummary, PipelineSchedule, SchedulerStatus } from '../client';
+import { ActionFeedback, ErrorText, errorText, useLoad } from '../datasets/common';
 import type { ISidebarTab, ITabContext } from '../tab';
-import { ActionFeedback, ErrorText, errorText, useLoad } from '../ui';
 import { PipelineRunView } from './detail';
 import { PIPELINES_MS, formatParameters, nextPoll } from './format';
 import { SchedulerHeartbeat } from './heartbeat';
